@@ -18,9 +18,17 @@ export function normalizeArgv(argv: string[]): { args: string[]; nonInteractive:
   return { args, nonInteractive };
 }
 
-function firstCommandWord(args: string[]): string | undefined {
-  for (const arg of args) {
+/** Root options that take a value in the next argument (`-C dir`, `--color never`). */
+const ROOT_OPTIONS_WITH_VALUE = new Set(["-C", "--cwd", "--color", "-v", "--verbose", "--tracing", "--memprofilerate", "--profiling"]);
+
+export function firstCommandWord(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
     if (arg === "--") return undefined;
+    if (ROOT_OPTIONS_WITH_VALUE.has(arg)) {
+      i++;
+      continue;
+    }
     if (!arg.startsWith("-")) return arg;
   }
   return undefined;

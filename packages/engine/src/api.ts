@@ -5,7 +5,7 @@
  */
 import type { DeploymentV3, EngineEventBody, JournalEntry, ResourceChanges } from "@stackyard/protocol";
 
-export type OperationKind = "update" | "preview" | "refresh" | "destroy";
+export type OperationKind = "update" | "preview" | "refresh" | "destroy" | "import";
 
 /** A config value as the program sees it: plaintext, objects as JSON text. */
 export interface ConfigEntry {
@@ -53,6 +53,24 @@ export type ProgramSource =
       runtimeOptions: Record<string, unknown>;
     };
 
+/** One resource for `pulumi import` (the import file's `resources[]`, names already resolved to URNs). */
+export interface ImportSpec {
+  type: string;
+  name: string;
+  /** Provider id; absent for components. */
+  id?: string;
+  /** Parent URN; the stack when absent. */
+  parent?: string;
+  /** Provider reference `urn::id` of an explicit provider. */
+  provider?: string;
+  version?: string;
+  pluginDownloadURL?: string;
+  /** Input properties to keep from the provider's Read (all when absent or empty). */
+  properties?: string[];
+  component?: boolean;
+  protect: boolean;
+}
+
 export interface StackIdentity {
   organization: string;
   project: string;
@@ -94,6 +112,8 @@ export interface OperationRequest {
   readStackOutputs?(name: string): Promise<{ outputs: Record<string, unknown>; secretOutputNames: string[] }>;
   /** Aborting asks providers to cancel and the program to stop. */
   signal?: AbortSignal;
+  /** `import`: the resources to adopt. */
+  imports?: ImportSpec[];
   /** PULUMI_HOME, for the plugin cache. */
   pulumiHome: string;
 }

@@ -1,1 +1,3 @@
-export {};
+export * from "./api.js";
+export { runOperation } from "./deployment/run-operation.js";
+export { PULUMI_VERSION, STACKYARD_VERSION } from "./version.js";

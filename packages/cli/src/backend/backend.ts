@@ -60,12 +60,12 @@ export interface UpdateSession {
 /** Errors whose text the Automation API matches on; commands print `message` as is. */
 export class StackNotFoundError extends Error {
   constructor(readonly stackName: string) {
-    super(`no stack named '${stack}' found`);
+    super(`no stack named '${stackName}' found`);
   }
 }
 export class StackAlreadyExistsError extends Error {
   constructor(readonly stackName: string) {
-    super(`stack '${stack}' already exists`);
+    super(`stack '${stackName}' already exists`);
   }
 }
 export class ConcurrentUpdateError extends Error {}

@@ -1,0 +1,38 @@
+import type { Command } from "commander";
+
+interface ServeOptions {
+  port?: string;
+  dataDir?: string;
+  database?: string;
+  host?: string;
+}
+
+/** `stackyard serve`: runs the state service in this process until SIGINT/SIGTERM. */
+export function register(program: Command): void {
+  program
+    .command("serve")
+    .description("Run the Stackyard service, runner and console")
+    .option("--port <port>", "Port to listen on (default: $PORT or 8080)")
+    .option("--data-dir <dir>", "Directory for the embedded database and master key (default: $STACKYARD_DATA_DIR or .stackyard-data)")
+    .option("--database <url>", "postgres://… to use PostgreSQL instead of the embedded SQLite database")
+    .option("--host <host>", "Address to bind (default: $HOST or 0.0.0.0)")
+    .action(async (opts: ServeOptions) => {
+      const portText = opts.port ?? process.env["PORT"] ?? "8080";
+      const port = Number(portText);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port '${portText}'`);
+      // Loaded here so other commands never pay for the service's dependencies.
+      const { createService } = await import("@stackyard/service");
+      const service = await createService({
+        port,
+        host: opts.host ?? process.env["HOST"] ?? "0.0.0.0",
+        dataDir: opts.dataDir ?? process.env["STACKYARD_DATA_DIR"] ?? ".stackyard-data",
+        database: opts.database ?? process.env["STACKYARD_DATABASE"],
+      });
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+      await service.close();
+    });
+}

@@ -1,0 +1,253 @@
+/**
+ * One stack operation from the command line: resolve stack, config and program, take the update
+ * lease, run the engine, show its events (display, `--event-log`, the backend's event store) and
+ * close the update with its result. `up`, `preview`, `refresh`, `destroy` and `import` are thin
+ * wrappers around this.
+ */
+import { arch, platform } from "node:os";
+import type { Command } from "commander";
+import type { DeploymentV3, EngineEvent, EngineEventBody, ResourceChanges, UpdateKind } from "@stackyard/protocol";
+import type { OperationKind, OperationOptions, OperationRequest, OperationResult, ProgramSource } from "@stackyard/engine/api";
+import { PULUMI_VERSION } from "@stackyard/engine/version";
+import type { UpdateSession } from "../backend/backend.js";
+import { BailError, CliError } from "../cli/errors.js";
+import { createDisplay, createStamper, openEventLog, resolveColorMode, type DisplayKind, type EventLog } from "../display/index.js";
+import { prepareOperation, type OperationInputs } from "../workspace/context.js";
+import { messageOf } from "../workspace/cli-helpers.js";
+import { displayOutputs, isSecretObject } from "../workspace/state-secrets.js";
+import { flagBool, type OperationFlags } from "./flags.js";
+
+export interface StackOperation {
+  /** What the engine runs. */
+  kind: OperationKind;
+  /** What the display calls it ("import" shows as an import). */
+  displayKind: DisplayKind;
+  /** History kind of the update; previews are not recorded. */
+  updateKind: UpdateKind;
+  dryRun: boolean;
+  /** The engine needs the program (up/preview, or refresh/destroy with --run-program). */
+  withProgram: boolean;
+  options: OperationOptions;
+  /** Extra engine input for `import`. */
+  extend?: (request: OperationRequest) => void;
+}
+
+export interface OperationOutcome {
+  result: OperationResult;
+  inputs: OperationInputs;
+}
+
+/** Pulumi's guard for commands that would change things without asking. */
+export function requireYesToProceed(flags: OperationFlags): void {
+  const skip = ["1", "true"].includes((process.env["PULUMI_SKIP_CONFIRMATIONS"] ?? "").toLowerCase());
+  if (flags.yes || flags.previewOnly || skip) return;
+  throw new CliError("--yes or --skip-preview must be passed in to proceed when running in non-interactive mode");
+}
+
+export function engineOptions(flags: OperationFlags): OperationOptions {
+  const options: OperationOptions = {};
+  if (flags.parallel !== undefined) {
+    const n = Number.parseInt(flags.parallel, 10);
+    if (!Number.isFinite(n)) throw new CliError(`invalid argument "${flags.parallel}" for "-p, --parallel" flag: strconv.ParseInt: parsing "${flags.parallel}": invalid syntax`);
+    options.parallel = n;
+  }
+  if (flags.target?.length) options.targets = flags.target;
+  if (flags.targetDependents) options.targetDependents = true;
+  if (flags.exclude?.length) options.excludes = flags.exclude;
+  if (flags.excludeDependents) options.excludeDependents = true;
+  if (flags.replace?.length) options.replaces = flags.replace;
+  if (flags.expectNoChanges) options.expectNoChanges = true;
+  if (flags.excludeProtected) options.excludeProtected = true;
+  if (flags.continueOnError) options.continueOnError = true;
+  if (flags.clearPendingCreates) options.clearPendingCreates = true;
+  return options;
+}
+
+function execKind(flags: OperationFlags): string {
+  return flags.execKind ?? "cli";
+}
+
+function updateEnvironment(flags: OperationFlags): Record<string, string> {
+  const env: Record<string, string> = {
+    "exec.kind": execKind(flags),
+    "pulumi.version": `v${PULUMI_VERSION}`,
+    "pulumi.os": platform(),
+    "pulumi.arch": arch() === "x64" ? "amd64" : arch(),
+  };
+  if (flags.execAgent) env["exec.agent"] = flags.execAgent;
+  return env;
+}
+
+/** `--client`: the Automation API's inline program server replaces the local program. */
+function programFor(flags: OperationFlags, local: ProgramSource | undefined): ProgramSource | undefined {
+  if (!local || !flags.client) return local;
+  return { ...local, kind: "client", address: flags.client };
+}
+
+/** Runs the operation and returns its result; throws BailError(255) when it failed. */
+export async function runStackOperation(cmd: Command, flags: OperationFlags, op: StackOperation): Promise<OperationOutcome> {
+  if (flags.remote !== undefined && flags.remote !== false) {
+    throw new CliError("--remote is only supported when logged in to a Stackyard service (use `pulumi login <url>`)");
+  }
+  const inputs = await prepareOperation(cmd, { ...(flags.stack ? { stack: flags.stack } : {}), ...(flags.configFile ? { configFile: flags.configFile } : {}) }, { withProgram: op.withProgram });
+  const { stack, ctx } = inputs;
+  const backend = stack.backend;
+  const color = resolveColorMode(flags.color ?? ctx.options.color, Boolean(process.stdout.isTTY), process.env);
+  const stamp = createStamper();
+
+  let session: UpdateSession | undefined;
+  let base: DeploymentV3 | undefined;
+  if (op.dryRun) {
+    base = (await backend.exportDeployment(stack.ref)).deployment;
+  } else {
+    try {
+      session = await backend.beginUpdate(stack.ref, op.updateKind, {
+        message: flags.message ?? "",
+        environment: updateEnvironment(flags),
+        config: inputs.historyConfig,
+      });
+    } catch (err) {
+      throw new CliError(messageOf(err));
+    }
+    base = session.base;
+  }
+
+  let eventLog: EventLog | undefined;
+  try {
+    if (flags.eventLog) {
+      eventLog = await openEventLog(flags.eventLog, color, {
+        onError: (err) => process.stderr.write(`warning: writing the event log failed: ${err.message}\n`),
+      });
+    }
+  } catch (err) {
+    if (session) await session.complete("failed", {}).catch(() => undefined);
+    throw new CliError(`opening the event log: ${messageOf(err)}`);
+  }
+
+  const display = createDisplay({
+    kind: op.displayKind,
+    stackName: stack.displayName,
+    projectName: stack.ref.project,
+    isPreview: op.dryRun,
+    color,
+    showDiff: flags.diff ?? false,
+    json: flags.json ?? false,
+    write: (s) => process.stdout.write(s),
+    writeErr: (s) => process.stderr.write(s),
+    ...(flags.showConfig ? { showConfig: true } : {}),
+    ...(flags.showSames ? { showSames: true } : {}),
+    ...(flags.showReads ? { showReads: true } : {}),
+    ...(flags.showReplacementSteps ? { showReplacementSteps: true } : {}),
+    ...(flags.showSecrets ? { showSecrets: true } : {}),
+    ...(flags.suppressOutputs ? { suppressOutputs: true } : {}),
+    ...(flags.suppressProgress ? { suppressProgress: true } : {}),
+    ...(flags.debug ? { debug: true } : {}),
+    streamingJsonPreview: Boolean(process.env["PULUMI_ENABLE_STREAMING_JSON_PREVIEW"]),
+  });
+  const ticker = setInterval(() => display.tick(), 1000);
+  ticker.unref();
+
+  const pendingEvents: EngineEvent[] = [];
+  const flushEvents = () => {
+    if (session && pendingEvents.length > 0) session.recordEvents(pendingEvents.splice(0));
+  };
+  const onEvent = (body: EngineEventBody) => {
+    const event = stamp(body);
+    eventLog?.write(event);
+    display.onEvent(event);
+    if (session) {
+      pendingEvents.push(event);
+      if (pendingEvents.length >= 100) flushEvents();
+    }
+  };
+
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write("^C received; cancelling the current operation. Press ^C again to exit immediately.\n");
+      abort.abort();
+    } else {
+      process.exit(255);
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const program = programFor(flags, inputs.program);
+  const request: OperationRequest = {
+    kind: op.kind,
+    dryRun: op.dryRun,
+    identity: inputs.identity,
+    ...(program ? { program } : {}),
+    config: inputs.config,
+    base,
+    secrets: inputs.secrets,
+    ...(session ? { journal: session.journal } : {}),
+    onEvent,
+    options: op.options,
+    readStackOutputs: async (name) => {
+      const refText = name;
+      const otherRef = backend.parseStackRef(refText, ctx.projectName);
+      const exported = await backend.exportDeployment(otherRef);
+      const deployment = exported.deployment;
+      const stackResource = deployment?.resources?.find((r) => r.type === "pulumi:pulumi:Stack");
+      const raw = (stackResource?.outputs ?? {}) as Record<string, unknown>;
+      const secretOutputNames = Object.keys(raw).filter((k) => isSecretObject(raw[k]));
+      const sm = secretOutputNames.length > 0 ? await stack.stateSecretsManager(deployment?.secrets_providers) : undefined;
+      // The other stack's secrets manager decrypts; its own passphrase must be available.
+      const outputs = await displayOutputs(raw, sm, true);
+      return { outputs, secretOutputNames };
+    },
+    signal: abort.signal,
+    pulumiHome: ctx.home,
+  };
+  op.extend?.(request);
+
+  let result: OperationResult;
+  try {
+    const { runOperation } = await import("@stackyard/engine");
+    result = await runOperation(request);
+  } catch (err) {
+    // The engine reports its own failures through events; this is a bug or an environment problem.
+    clearInterval(ticker);
+    display.done();
+    await eventLog?.close();
+    flushEvents();
+    if (session) await session.complete("failed", {}).catch(() => undefined);
+    throw new CliError(messageOf(err));
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  clearInterval(ticker);
+  flushEvents();
+  await eventLog?.close();
+  if (session) {
+    try {
+      await session.complete(result.result, result.resourceChanges);
+    } catch (err) {
+      throw new CliError(`saving the stack's state: ${messageOf(err)}`);
+    }
+  }
+  if (result.result !== "succeeded") throw new BailError(255);
+  return { result, inputs };
+}
+
+/** Whether a preview's changes would do anything (for `--expect-no-changes`-like checks). */
+export function hasChanges(changes: ResourceChanges): boolean {
+  return Object.entries(changes).some(([op, n]) => op !== "same" && (n ?? 0) > 0);
+}
+
+/** `up`/`refresh`/`destroy` without `--skip-preview`: a preview first, then the real thing. */
+export async function previewThenApply(cmd: Command, flags: OperationFlags, op: StackOperation): Promise<OperationOutcome> {
+  if (!flags.skipPreview || flags.previewOnly) {
+    const preview = await runStackOperation(cmd, flags, { ...op, dryRun: true });
+    if (flags.previewOnly) return preview;
+    if (!flags.json) process.stdout.write("\n");
+  }
+  return runStackOperation(cmd, flags, op);
+}
+
+export { flagBool };

@@ -1,0 +1,110 @@
+/**
+ * Live provider instances for one deployment, keyed by provider reference (`urn::id`). Plugin
+ * processes are started on demand and stopped when the deployment ends.
+ */
+import { ProviderClient } from "./provider-client.js";
+import type { Provider } from "./provider.js";
+import { BuiltinProvider, type BuiltinHost } from "./builtin.js";
+import { findProviderPlugin, type PluginSearch } from "./discovery.js";
+import { startPlugin, type RunningPlugin } from "./plugin-process.js";
+import type { ConfigMap, StackIdentity } from "../api.js";
+import { unwrapSecrets, type PropertyObject } from "../properties/values.js";
+
+export interface RegistryOptions {
+  search: PluginSearch;
+  engineAddress: string;
+  identity: StackIdentity;
+  config: ConfigMap;
+  builtinHost: BuiltinHost;
+  onPluginOutput(pkg: string, line: string, stream: "stdout" | "stderr"): void;
+}
+
+/** The config a provider process sees in PULUMI_CONFIG: its own package's keys, namespace stripped. */
+export function packageConfig(config: ConfigMap, pkg: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const prefix = `${pkg}:`;
+  for (const [key, entry] of Object.entries(config)) if (key.startsWith(prefix)) out[key.slice(prefix.length)] = entry.value;
+  return out;
+}
+
+/** The deprecated `variables` map of Configure: `<pkg>:config:<key>` → string. */
+export function configureVariables(pkg: string, args: PropertyObject): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, raw] of Object.entries(args)) {
+    if (key === "version" || key === "__internal" || raw === undefined) continue;
+    const value = unwrapSecrets(raw);
+    out[`${pkg}:config:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return out;
+}
+
+export class ProviderRegistry {
+  private readonly byRef = new Map<string, Promise<Provider>>();
+  private readonly processes: RunningPlugin[] = [];
+  private readonly clients: ProviderClient[] = [];
+
+  constructor(private readonly options: RegistryOptions) {}
+
+  /** Starts a fresh, unconfigured instance of a package's provider. */
+  async load(pkg: string, version: string | undefined): Promise<Provider> {
+    if (pkg === "pulumi") return new BuiltinProvider(this.options.builtinHost);
+    const { identity, config, search } = this.options;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PULUMI_PROJECT: identity.project,
+      PULUMI_CONFIG: JSON.stringify(packageConfig(config, pkg)),
+    };
+    if (pkg === "pulumi-nodejs") {
+      env["PULUMI_NODEJS_PROJECT"] = identity.project;
+      env["PULUMI_NODEJS_STACK"] = identity.stack;
+      env["PULUMI_NODEJS_ORGANIZATION"] = identity.organization;
+    }
+    const command = findProviderPlugin(pkg, version || undefined, this.options.engineAddress, search, env);
+    const plugin = await startPlugin(command, (line, stream) => this.options.onPluginOutput(pkg, line, stream));
+    this.processes.push(plugin);
+    const client = new ProviderClient(pkg, `127.0.0.1:${plugin.port}`);
+    this.clients.push(client);
+    await client.waitForReady();
+    return client;
+  }
+
+  /** Makes a configured instance reachable by its reference. */
+  register(ref: string, provider: Promise<Provider>): void {
+    this.byRef.set(ref, provider);
+    // A failed load is reported where it is awaited; do not also crash the process on it.
+    provider.catch(() => {});
+  }
+
+  has(ref: string): boolean {
+    return this.byRef.has(ref);
+  }
+
+  get(ref: string): Promise<Provider> | undefined {
+    return this.byRef.get(ref);
+  }
+
+  /** Loads and configures a provider as recorded in state (deletes and refreshes of old resources). */
+  fromState(ref: string, pkg: string, inputs: PropertyObject, identity: { urn: string; name: string; type: string; id: string }): Promise<Provider> {
+    let existing = this.byRef.get(ref);
+    if (!existing) {
+      existing = (async () => {
+        const version = typeof inputs["version"] === "string" ? inputs["version"] : undefined;
+        const provider = await this.load(pkg, version);
+        await provider.configure(inputs, configureVariables(pkg, inputs), identity);
+        return provider;
+      })();
+      this.register(ref, existing);
+    }
+    return existing;
+  }
+
+  async cancelAll(): Promise<void> {
+    await Promise.all(this.clients.map((c) => c.cancel()));
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.clients) client.close();
+    for (const plugin of this.processes) plugin.kill();
+    await Promise.all(this.processes.map((p) => p.exited));
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The Pulumi protocol's generated gRPC stubs, as shipped inside `@pulumi/pulumi/proto` (CommonJS).
+ * Using the SDK's own stubs keeps us byte-compatible with the programs and providers we talk to.
+ */
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+
+export const resourcePb: typeof import("@pulumi/pulumi/proto/resource_pb.js") = require("@pulumi/pulumi/proto/resource_pb.js");
+export const resourceGrpc: typeof import("@pulumi/pulumi/proto/resource_grpc_pb.js") = require("@pulumi/pulumi/proto/resource_grpc_pb.js");
+export const enginePb: typeof import("@pulumi/pulumi/proto/engine_pb.js") = require("@pulumi/pulumi/proto/engine_pb.js");
+export const engineGrpc: typeof import("@pulumi/pulumi/proto/engine_grpc_pb.js") = require("@pulumi/pulumi/proto/engine_grpc_pb.js");
+export const providerPb: typeof import("@pulumi/pulumi/proto/provider_pb.js") = require("@pulumi/pulumi/proto/provider_pb.js");
+export const providerGrpc: typeof import("@pulumi/pulumi/proto/provider_grpc_pb.js") = require("@pulumi/pulumi/proto/provider_grpc_pb.js");
+export const languagePb: typeof import("@pulumi/pulumi/proto/language_pb.js") = require("@pulumi/pulumi/proto/language_pb.js");
+export const languageGrpc: typeof import("@pulumi/pulumi/proto/language_grpc_pb.js") = require("@pulumi/pulumi/proto/language_grpc_pb.js");
+export const pluginPb: typeof import("@pulumi/pulumi/proto/plugin_pb.js") = require("@pulumi/pulumi/proto/plugin_pb.js");
+export const aliasPb: typeof import("@pulumi/pulumi/proto/alias_pb.js") = require("@pulumi/pulumi/proto/alias_pb.js");
+export const errorsPb: typeof import("@pulumi/pulumi/proto/errors_pb.js") = require("@pulumi/pulumi/proto/errors_pb.js");
+export const structPb: typeof import("google-protobuf/google/protobuf/struct_pb.js") = require("google-protobuf/google/protobuf/struct_pb.js");
+export const emptyPb: typeof import("google-protobuf/google/protobuf/empty_pb.js") = require("google-protobuf/google/protobuf/empty_pb.js");
+export const anyPb: typeof import("google-protobuf/google/protobuf/any_pb.js") = require("google-protobuf/google/protobuf/any_pb.js");
+export const statusPb: typeof import("@pulumi/pulumi/proto/status_pb.js") = require("@pulumi/pulumi/proto/status_pb.js");
+
+export type Struct = import("google-protobuf/google/protobuf/struct_pb.js").Struct;
+export type PropertyObject = Record<string, unknown>;
+
+/** Struct → plain JS (sig-keyed objects stay as they are: that is our in-memory form). */
+export function fromStruct(struct: Struct | undefined): PropertyObject {
+  return struct ? (struct.toJavaScript() as PropertyObject) : {};
+}
+
+/** Plain JS → Struct. `undefined` members are dropped, as the SDK does. */
+export function toStruct(value: PropertyObject): Struct {
+  return structPb.Struct.fromJavaScript(stripUndefined(value) as never);
+}
+
+function stripUndefined(value: PropertyObject): PropertyObject {
+  let out: PropertyObject | undefined;
+  for (const key in value) {
+    const v = value[key];
+    if (v === undefined) {
+      out ??= { ...value };
+      delete out[key];
+    } else if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+      const inner = stripUndefined(v as PropertyObject);
+      if (inner !== v) {
+        out ??= { ...value };
+        out[key] = inner;
+      }
+    }
+  }
+  return out ?? value;
+}

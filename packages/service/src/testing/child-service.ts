@@ -1,0 +1,6 @@
+/** A service in its own process, for crash tests: prints its URL as the first stdout line. */
+import { createService } from "../index.js";
+
+const [dataDir, token] = process.argv.slice(2);
+const svc = await createService({ dataDir, port: 0, host: "127.0.0.1", adminToken: token, log: () => undefined });
+process.stdout.write(`${svc.url}\n`);
