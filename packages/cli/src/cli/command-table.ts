@@ -26,6 +26,8 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   import: { summary: "Import resources into an existing stack", load: () => import("../commands/import.js") },
   install: { summary: "Install packages and plugins for the current program or policy pack.", load: () => import("../commands/install.js") },
   serve: { summary: "Run the Stackyard service, runner and console", load: () => import("../commands/serve.js") },
+  runner: { summary: "Run a deployment runner for an agent pool of a Stackyard service", load: () => import("../commands/runner.js") },
+  deployment: { summary: "Work with remote deployments: logs and cancel", load: () => import("../commands/deployment.js") },
 };
 
 /** Pulumi's aliases for top-level commands. */

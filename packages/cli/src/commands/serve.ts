@@ -5,6 +5,7 @@ interface ServeOptions {
   dataDir?: string;
   database?: string;
   host?: string;
+  runner?: boolean;
 }
 
 /** `stackyard serve`: runs the state service in this process until SIGINT/SIGTERM. */
@@ -16,6 +17,7 @@ export function register(program: Command): void {
     .option("--data-dir <dir>", "Directory for the embedded database and master key (default: $STACKYARD_DATA_DIR or .stackyard-data)")
     .option("--database <url>", "postgres://… to use PostgreSQL instead of the embedded SQLite database")
     .option("--host <host>", "Address to bind (default: $HOST or 0.0.0.0)")
+    .option("--no-runner", "Do not run the default in-process deployment runner (also: STACKYARD_RUNNER=0)")
     .action(async (opts: ServeOptions) => {
       const portText = opts.port ?? process.env["PORT"] ?? "8080";
       const port = Number(portText);
@@ -28,11 +30,14 @@ export function register(program: Command): void {
         dataDir: opts.dataDir ?? process.env["STACKYARD_DATA_DIR"] ?? ".stackyard-data",
         database: opts.database ?? process.env["STACKYARD_DATABASE"],
       });
+      const { startDefaultRunner } = await import("@stackyard/service/deployments/runner/default-runner");
+      const runner = opts.runner !== false && process.env["STACKYARD_RUNNER"] !== "0" ? startDefaultRunner(service) : undefined;
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
       });
+      await runner?.stop();
       await service.close();
     });
 }

@@ -87,7 +87,8 @@ function programFor(flags: OperationFlags, local: ProgramSource | undefined): Pr
 /** Runs the operation and returns its result; throws BailError(255) when it failed. */
 export async function runStackOperation(cmd: Command, flags: OperationFlags, op: StackOperation): Promise<OperationOutcome> {
   if (flags.remote !== undefined && flags.remote !== false) {
-    throw new CliError("--remote is only supported when logged in to a Stackyard service (use `pulumi login <url>`)");
+    const { runRemoteOperation } = await import("./remote.js");
+    return runRemoteOperation(cmd, flags);
   }
   const inputs = await prepareOperation(cmd, { ...(flags.stack ? { stack: flags.stack } : {}), ...(flags.configFile ? { configFile: flags.configFile } : {}) }, { withProgram: op.withProgram });
   const { stack, ctx } = inputs;

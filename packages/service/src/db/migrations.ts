@@ -1,5 +1,6 @@
 import type { Db } from "./db.js";
 import { translateDdl } from "./db.js";
+import { DEPLOYMENT_MIGRATIONS } from "../deployments/migrations.js";
 
 /** Ordered schema migrations; a migration, once released, never changes. */
 export const MIGRATIONS: readonly { id: number; name: string; sql: string }[] = [
@@ -76,6 +77,7 @@ CREATE INDEX audit_log_org ON audit_log (org_id, id);
 CREATE TABLE settings (key {text} PRIMARY KEY, value {text} NOT NULL);
 `,
   },
+  ...DEPLOYMENT_MIGRATIONS,
 ];
 
 /** Applies pending migrations; on PostgreSQL an advisory lock keeps concurrent starters in line. */

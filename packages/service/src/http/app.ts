@@ -2,6 +2,7 @@
 import Fastify, { type FastifyContextConfig, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { gunzipSync } from "node:zlib";
 import { registerAuditRoutes } from "../audit/routes.js";
+import { registerDeploymentRoutes } from "../deployments/routes.js";
 import { registerIdentityRoutes } from "../identity/routes.js";
 import { registerSecretsRoutes } from "../secrets/routes.js";
 import { registerStackRoutes } from "../stacks/routes.js";
@@ -133,5 +134,6 @@ export function buildApp(services: Services): FastifyInstance {
   registerUpdateRoutes(app, services);
   registerSecretsRoutes(app, services);
   registerAuditRoutes(app, services);
+  registerDeploymentRoutes(app, services);
   return app;
 }

@@ -1,7 +1,6 @@
 import type { CapabilitiesResponse } from "@stackyard/protocol";
 import type { FastifyInstance } from "fastify";
 import type { Services } from "./context.js";
-import { ApiError } from "./errors.js";
 
 /** Serialized states at or above this size go as deltas. */
 export const CHECKPOINT_CUTOFF_BYTES = 1024 * 1024;
@@ -23,10 +22,6 @@ export function registerServiceRoutes(app: FastifyInstance, _s: Services): void 
   const body = capabilities();
   app.get("/api/capabilities", { config: { auth: "optional" } }, async () => body);
 
-  // Only contacted for remote deployments, which this service does not run.
-  app.post("/api/stacks/:org/:project/:stack/deployments", { config: { auditExempt: "always refused" } }, async () => {
-    throw new ApiError(501, "Remote deployments are not supported by this Stackyard service");
-  });
   app.get("/api/registry/packages", async () => ({ packages: [] }));
   app.get("/api/registry/templates", async () => ({ templates: [] }));
 }
