@@ -116,6 +116,11 @@ export interface OperationRequest {
   imports?: ImportSpec[];
   /** PULUMI_HOME, for the plugin cache. */
   pulumiHome: string;
+  /**
+   * Where plugins such as the dynamic provider are resolved from when no program runs (refresh,
+   * destroy): the project's program directory, which for inline programs is the host's `main`.
+   */
+  pluginDirectory?: string;
 }
 
 export interface OperationResult {

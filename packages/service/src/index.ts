@@ -7,6 +7,7 @@ import { openDb } from "./db/db.js";
 import { migrate } from "./db/migrations.js";
 import type { Services } from "./http/context.js";
 import { buildApp } from "./http/app.js";
+import { CONSOLE_PREFIX, consoleRoot } from "./console/static.js";
 import { IdentityService } from "./identity/service.js";
 import { loadMasterKey } from "./secrets/keyring.js";
 import { SecretsService } from "./secrets/service.js";
@@ -75,6 +76,7 @@ export async function createService(opts: ServiceOptions = {}): Promise<RunningS
     const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
     const url = `http://${shown.includes(":") ? `[${shown}]` : shown}:${port}`;
     log(`Stackyard service listening on ${url} (${db.dialect === "sqlite" ? `SQLite in ${dataDir}` : "PostgreSQL"})`);
+    if (consoleRoot()) log(`Console: ${url}${CONSOLE_PREFIX}`);
     if (boot.createdToken) {
       log(`Created administrator '${boot.login}' and organization '${boot.org}'.`);
       log(`First access token (shown once): ${boot.createdToken}`);

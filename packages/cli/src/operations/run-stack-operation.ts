@@ -203,6 +203,7 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
     },
     signal: abort.signal,
     pulumiHome: ctx.home,
+    ...(inputs.pluginDirectory ? { pluginDirectory: inputs.pluginDirectory } : {}),
   };
   op.extend?.(request);
 

@@ -286,6 +286,8 @@ export interface OperationInputs {
   secrets: SecretsManager;
   /** The local program; absent when `withProgram` is false. */
   program?: ProgramSource;
+  /** The program's directory even when it does not run: plugins (the dynamic provider) load from there. */
+  pluginDirectory?: string;
   /** UpdateMetadata.config for beginUpdate (stack config as stored). */
   historyConfig: ReturnType<typeof historyConfig>;
   /** Pulumi.yaml `options.refresh: always`. */
@@ -313,6 +315,13 @@ export async function prepareOperation(
     historyConfig: historyConfig(settings.config),
     refreshAlways: ctx.requireProject().project.refreshAlways,
   };
-  if (options.withProgram !== false) inputs.program = await stack.programSource();
+  if (options.withProgram !== false) {
+    inputs.program = await stack.programSource();
+    inputs.pluginDirectory = inputs.program.programDirectory;
+  } else {
+    // A missing or broken `main` must not stop a destroy or refresh that never runs the program.
+    const source = await stack.programSource().catch(() => undefined);
+    if (source) inputs.pluginDirectory = source.programDirectory;
+  }
   return inputs;
 }

@@ -404,6 +404,14 @@ export class Deployment implements MonitorHandler {
       state.outputs = old.state.outputs ?? {};
       return outcome.kind === "same" ? { op: "same", old, new: state } : { op: "update", old, new: state, diff: { changedKeys: outcome.changedKeys, ...(outcome.kind === "update" && outcome.detailedDiff ? { detailedDiff: outcome.detailedDiff } : {}) } };
     }
+    if (goal.importProperties) {
+      // `pulumi import`: there are no program inputs to check; they come from the provider's Read.
+      if (old) {
+        this.failStep({ op: "import", urn, type: goal.type, new: state }, new Error(`resource '${urn}' already exists`));
+        throw new StepFailure("already exists");
+      }
+      return { op: "import", new: state, provider };
+    }
     const forceReplace = (this.request.options.replaces ?? []).includes(urn);
     let news = goal.inputs;
     if (old && goal.ignoreChanges.length > 0) {
@@ -449,6 +457,8 @@ export class Deployment implements MonitorHandler {
       hasInitErrors: (old.state.initErrors?.length ?? 0) > 0,
     });
     if (outcome.kind === "same") return { op: "same", old, new: state, provider };
+    // A changing resource has no outputs until the provider answers (the display diffs inputs meanwhile).
+    state.outputs = {};
     const summary = { changedKeys: outcome.changedKeys, ...(outcome.detailedDiff ? { detailedDiff: outcome.detailedDiff } : {}) };
     if (outcome.kind === "update") return { op: "update", old, new: state, provider, diff: summary };
     if (old.state.protect && goal.protect !== false) {
@@ -695,6 +705,10 @@ export class Deployment implements MonitorHandler {
       if (goal.importProperties) {
         // `pulumi import`: the resource's inputs are what the provider read, not what a program said.
         step.new.inputs = pickProperties(importedInputs, goal.importProperties);
+        const checked = await this.limiter.run(() => provider.check(urn, goal.name, goal.type, importedInputs, step.new.inputs ?? {}, randomBytes(32)));
+        for (const f of checked.failures) {
+          this.emit(diagnostic("warning", `One or more imported inputs failed to validate: ${f.property ? `${f.property}: ` : ""}${f.reason}. The import will still proceed, but you will need to edit the generated code after copying it into your program.`, urn));
+        }
       }
       const differences = goal.importProperties ? [] : diffInputs(importedInputs, step.new.inputs ?? {}).changedKeys;
       if (differences.length > 0) {

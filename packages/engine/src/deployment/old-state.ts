@@ -34,6 +34,14 @@ export class OldState {
     return undefined;
   }
 
+  /** Takes in what a refresh read back: the new state, or none when the resource is gone. */
+  refreshed(urn: string, state: ResourceV3 | undefined): void {
+    const old = this.live.get(urn);
+    if (!old) return;
+    if (state) this.live.set(urn, { state, index: old.index });
+    else this.live.delete(urn);
+  }
+
   isClaimed(urn: string): boolean {
     return this.claimed.has(urn);
   }

@@ -38,7 +38,7 @@ export async function runOperation(request: OperationRequest): Promise<Operation
   deployment.monitorAddress = monitor.address;
   deployment.registry = new ProviderRegistry({
     search: {
-      programDirectory: request.program?.programDirectory ?? process.cwd(),
+      programDirectory: request.program?.programDirectory ?? request.pluginDirectory ?? process.cwd(),
       pulumiHome: request.pulumiHome,
     },
     engineAddress: monitor.address,
@@ -68,10 +68,12 @@ export async function runOperation(request: OperationRequest): Promise<Operation
     switch (request.kind) {
       case "update":
       case "preview":
-        canceled = await runProgramPhase(deployment, request, monitor.address);
+        // `--refresh`: read every resource back first, so the program is planned against reality.
+        if (request.options.refresh) await refreshAll(deployment, request, false);
+        if (!deployment.failed) canceled = await runProgramPhase(deployment, request, monitor.address);
         break;
       case "refresh":
-        await refreshAll(deployment, request);
+        await refreshAll(deployment, request, true);
         break;
       case "destroy":
         await destroyAll(deployment, request);
@@ -214,22 +216,23 @@ function targeted(request: OperationRequest, urn: string): boolean {
   return targets.length === 0 || targets.includes(urn);
 }
 
-async function refreshAll(deployment: Deployment, request: OperationRequest): Promise<void> {
+/** `counted`: a refresh operation counts its results; a refresh ahead of an update does not. */
+async function refreshAll(deployment: Deployment, request: OperationRequest, counted: boolean): Promise<void> {
   if (request.options.clearPendingCreates && request.base?.pending_operations?.length && deployment.writer.enabled) {
     const { pending_operations: _dropped, ...rest } = request.base;
     await deployment.writer.write(rest);
   }
   const items = deployment.old.allLive().filter((o) => targeted(request, o.state.urn));
-  await Promise.all(items.map((o) => refreshOne(deployment, o)));
+  await Promise.all(items.map((o) => refreshOne(deployment, o, counted)));
 }
 
-async function refreshOne(deployment: Deployment, old: OldResource): Promise<void> {
+async function refreshOne(deployment: Deployment, old: OldResource, counted: boolean): Promise<void> {
   const s = old.state;
   const describe = (op: "refresh", next: typeof s | undefined): StepDescription => ({ op, urn: s.urn, type: s.type, old: s, ...(next ? { new: next } : {}) });
   deployment.emit(preEvent(describe("refresh", s), deployment.dryRun));
   if (!s.custom || isProviderType(s.type) || s.pendingReplacement) {
     deployment.emit(outputsEvent(describe("refresh", s), deployment.dryRun));
-    deployment.count("same", s.urn);
+    if (counted) deployment.count("same", s.urn);
     return;
   }
   try {
@@ -240,7 +243,8 @@ async function refreshOne(deployment: Deployment, old: OldResource): Promise<voi
     if (!res.id) {
       if (deployment.writer.enabled) await deployment.writer.refreshSuccess(deployment.writer.nextOperationId(), old.index, undefined);
       deployment.emit(outputsEvent({ op: "refresh", urn: s.urn, type: s.type, old: s }, deployment.dryRun));
-      deployment.count("delete", s.urn);
+      deployment.old.refreshed(s.urn, undefined);
+      if (counted) deployment.count("delete", s.urn);
       return;
     }
     let outputs = provider.capabilities.acceptSecrets ? res.properties : remarkSecretOutputs(s.inputs ?? {}, res.properties);
@@ -251,8 +255,9 @@ async function refreshOne(deployment: Deployment, old: OldResource): Promise<voi
       next.modified = new Date().toISOString();
       await deployment.writer.refreshSuccess(deployment.writer.nextOperationId(), old.index, next);
     }
+    if (changed) deployment.old.refreshed(s.urn, next);
     deployment.emit(outputsEvent(describe("refresh", next), deployment.dryRun));
-    deployment.count(changed ? "update" : "same", s.urn);
+    if (counted) deployment.count(changed ? "update" : "same", s.urn);
   } catch (err) {
     deployment.failed = true;
     deployment.emit(diagnostic("error", err instanceof Error ? err.message : String(err), s.urn));

@@ -34,6 +34,8 @@ export interface StepDescription {
   detailedDiff?: Record<string, PropertyDiff>;
 }
 
+const NON_LOGICAL_OPS = new Set<StepOp>(["create-replacement", "delete-replaced", "read-replacement", "discard-replaced", "import-replacement", "refresh"]);
+
 export function stepMetadata(step: StepDescription): StepEventMetadata {
   const m: StepEventMetadata = {
     op: step.op,
@@ -44,6 +46,8 @@ export function stepMetadata(step: StepDescription): StepEventMetadata {
     detailedDiff: step.detailedDiff ?? null,
     provider: step.new?.provider ?? step.old?.provider ?? "",
   };
+  // Logical steps are the program's view of a resource; the halves of a replacement and refreshes are not.
+  if (!NON_LOGICAL_OPS.has(step.op)) m.logical = true;
   if (step.keys?.length) m.keys = step.keys;
   if (step.diffs?.length) m.diffs = step.diffs;
   return m;

@@ -129,7 +129,9 @@ export function decideDiff(args: {
   }
   let replaceKeys = [...replaces];
   if (args.replaceOnChanges.length > 0 && changes === "some") {
-    const candidates = detailedDiff ? Object.keys(detailedDiff) : changedKeys;
+    let candidates = detailedDiff ? Object.keys(detailedDiff) : changedKeys;
+    // A provider may say "something changed" without naming what; the inputs tell.
+    if (candidates.length === 0) candidates = Object.keys(diffInputs(args.oldInputs, args.newInputs).detailedDiff);
     for (const path of candidates) {
       if (args.replaceOnChanges.some((p) => matchesPath(path, p))) {
         if (!replaceKeys.includes(path)) replaceKeys.push(path);

@@ -5,7 +5,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { DiffKind, PropertyDiff } from "@stackyard/protocol";
 import { emptyPb, fromStruct, providerGrpc, providerPb, statusPb, toStruct, type PropertyObject } from "../rpc/proto.js";
-import { unwrapSecretsInMap } from "../properties/values.js";
+import { remarkSecretOutputs, unwrapSecretsInMap } from "../properties/values.js";
 
 type Client = InstanceType<typeof providerGrpc.ResourceProviderClient>;
 
@@ -122,6 +122,14 @@ export class ProviderClient {
     return this.capabilities.acceptSecrets ? props : unwrapSecretsInMap(props);
   }
 
+  /**
+   * What a provider that cannot take secrets sends back is re-marked from what it was sent, so a
+   * secret input does not come back as plaintext in checked inputs, outputs or read state.
+   */
+  private remark(sent: PropertyObject | undefined, received: PropertyObject): PropertyObject {
+    return this.capabilities.acceptSecrets || !sent ? received : remarkSecretOutputs(sent, received);
+  }
+
   async getPluginVersion(): Promise<string> {
     try {
       const info = await unary<unknown, InstanceType<typeof import("../rpc/proto.js").pluginPb.PluginInfo>>(
@@ -186,7 +194,8 @@ export class ProviderClient {
     req.setOlds(toStruct(this.prepare(olds ?? {})));
     if (oldOutputs) req.setOldOutputs(toStruct(this.prepare(oldOutputs)));
     try {
-      return checkResult(await unary(this.client, "check", req));
+      const result = checkResult(await unary(this.client, "check", req));
+      return { ...result, inputs: this.remark(news, result.inputs) };
     } catch (err) {
       throw providerError(err);
     }
@@ -210,7 +219,7 @@ export class ProviderClient {
     req.setTimeout(args.timeout).setPreview(args.preview);
     try {
       const res = await unary<typeof req, InstanceType<typeof providerPb.CreateResponse>>(this.client, "create", req);
-      return { id: res.getId(), properties: fromStruct(res.getProperties()) };
+      return { id: res.getId(), properties: this.remark(args.properties, fromStruct(res.getProperties())) };
     } catch (err) {
       throw providerError(err);
     }
@@ -222,7 +231,11 @@ export class ProviderClient {
     if (args.inputs) req.setInputs(toStruct(this.prepare(args.inputs)));
     try {
       const res = await unary<typeof req, InstanceType<typeof providerPb.ReadResponse>>(this.client, "read", req);
-      return { id: res.getId(), properties: fromStruct(res.getProperties()), inputs: res.hasInputs() ? fromStruct(res.getInputs()) : undefined };
+      return {
+        id: res.getId(),
+        properties: this.remark(args.state, fromStruct(res.getProperties())),
+        inputs: res.hasInputs() ? this.remark(args.inputs ?? args.state, fromStruct(res.getInputs())) : undefined,
+      };
     } catch (err) {
       throw providerError(err);
     }
@@ -235,7 +248,7 @@ export class ProviderClient {
     req.setTimeout(args.timeout).setIgnorechangesList(args.ignoreChanges).setPreview(args.preview);
     try {
       const res = await unary<typeof req, InstanceType<typeof providerPb.UpdateResponse>>(this.client, "update", req);
-      return fromStruct(res.getProperties());
+      return this.remark(args.news, fromStruct(res.getProperties()));
     } catch (err) {
       throw providerError(err);
     }

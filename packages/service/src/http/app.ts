@@ -2,6 +2,7 @@
 import Fastify, { type FastifyContextConfig, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { gunzipSync } from "node:zlib";
 import { registerAuditRoutes } from "../audit/routes.js";
+import { registerConsole } from "../console/static.js";
 import { registerDeploymentRoutes } from "../deployments/routes.js";
 import { registerIdentityRoutes } from "../identity/routes.js";
 import { registerSecretsRoutes } from "../secrets/routes.js";
@@ -135,5 +136,6 @@ export function buildApp(services: Services): FastifyInstance {
   registerSecretsRoutes(app, services);
   registerAuditRoutes(app, services);
   registerDeploymentRoutes(app, services);
+  registerConsole(app);
   return app;
 }
