@@ -1,6 +1,6 @@
 // Runs the Stackyard service (or the stub, or a bare Fastify handler) in its own process and prints
 // its URL, so the load generator and the server never share an event loop.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -9,6 +9,15 @@ if (kind === "stackyard") {
   const { createService } = await import("../../packages/service/dist/index.js");
   const dataDir = dataDirArg || mkdtempSync(join(tmpdir(), "stackyard-bench-"));
   const svc = await createService({ dataDir, port: 0, host: "127.0.0.1", adminToken: token, orgName: "bench", log: () => undefined });
+  // A bench run leaves ~200 MB of state behind; a data dir made here goes when the bench stops us.
+  if (!dataDirArg) {
+    process.once("SIGTERM", () => {
+      svc.close().catch(() => undefined).finally(() => {
+        rmSync(dataDir, { recursive: true, force: true });
+        process.exit(0);
+      });
+    });
+  }
   process.stdout.write(`${svc.url}\n`);
 } else if (kind === "stub") {
   const { startStub } = await import("./stub.mjs");

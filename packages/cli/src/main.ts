@@ -3,40 +3,9 @@
 import { Command, CommanderError } from "commander";
 import { COMMANDS, COMMAND_ALIASES } from "./cli/command-table.js";
 import { BailError, CliError } from "./cli/errors.js";
-
-/**
- * The Automation API appends `--non-interactive` last, even after a `--` separator; it is a global
- * flag, so take it out wherever it stands.
- */
-export function normalizeArgv(argv: string[]): { args: string[]; nonInteractive: boolean } {
-  let nonInteractive = false;
-  const args: string[] = [];
-  for (const arg of argv) {
-    if (arg === "--non-interactive") nonInteractive = true;
-    else args.push(arg);
-  }
-  return { args, nonInteractive };
-}
-
-/** Root options that take a value in the next argument (`-C dir`, `--color never`). */
-const ROOT_OPTIONS_WITH_VALUE = new Set(["-C", "--cwd", "--color", "-v", "--verbose", "--tracing", "--memprofilerate", "--profiling"]);
-
-export function firstCommandWord(args: string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === "--") return undefined;
-    if (ROOT_OPTIONS_WITH_VALUE.has(arg)) {
-      i++;
-      continue;
-    }
-    if (!arg.startsWith("-")) return arg;
-  }
-  return undefined;
-}
+import { arrangeGlobalFlags, findLeafCommand, firstCommandWord } from "./cli/global-flags.js";
 
 export async function main(argv: string[]): Promise<number> {
-  const { args, nonInteractive } = normalizeArgv(argv);
-  if (nonInteractive) process.env["PULUMI_NON_INTERACTIVE"] = "true";
   const program = new Command("pulumi")
     .description("Pulumi - Modern Infrastructure as Code (Stackyard)")
     .option("--color <color>", "Colorize output. Choices are: always, never, raw, auto", "auto")
@@ -46,6 +15,8 @@ export async function main(argv: string[]): Promise<number> {
     .option("--logflow", "Flow log settings to child processes (like plugins)")
     .option("--logtostderr", "Log to stderr instead of to files")
     .option("--tracing <url>", "Emit tracing to the specified endpoint")
+    .option("--tracing-header <header>", "Include the tracing header with the given contents")
+    .option("--otel-traces <endpoint>", "Export OpenTelemetry traces to the specified endpoint")
     .option("-d, --debug", "Print detailed debugging output during resource operations")
     .option("--disable-integrity-checking", "Disable integrity checking of checkpoint files")
     .option("-e, --emoji", "Enable emojis in the output")
@@ -56,7 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  const word = firstCommandWord(args);
+  const word = firstCommandWord(argv);
   const name = word ? (COMMAND_ALIASES[word] ?? word) : undefined;
   const entry = name ? COMMANDS[name] : undefined;
   if (entry) {
@@ -65,6 +36,8 @@ export async function main(argv: string[]): Promise<number> {
     for (const [commandName, { summary }] of Object.entries(COMMANDS)) program.command(commandName).description(summary);
   }
 
+  const { args, nonInteractive } = arrangeGlobalFlags(argv, entry ? findLeafCommand(program, argv) : undefined);
+  if (nonInteractive) process.env["PULUMI_NON_INTERACTIVE"] = "true";
   try {
     await program.parseAsync(args, { from: "user" });
     return 0;

@@ -57,6 +57,15 @@ export interface UpdateSession {
   complete(result: "succeeded" | "failed" | "canceled", resourceChanges: ResourceChanges): Promise<void>;
 }
 
+/**
+ * A dry run the backend keeps a record of (a service stores previews with their events; the DIY
+ * backend keeps none and has no `beginPreview`).
+ */
+export interface PreviewSession {
+  recordEvents(events: EngineEvent[]): void;
+  complete(result: "succeeded" | "failed" | "canceled"): Promise<void>;
+}
+
 /** Errors whose text the Automation API matches on; commands print `message` as is. */
 export class StackNotFoundError extends Error {
   constructor(readonly stackName: string) {
@@ -74,12 +83,15 @@ export interface Backend {
   /** The URL the user logged in to: `file:///abs/dir` or `https://host`. */
   readonly url: string;
   readonly kind: "diy" | "service";
+  /** The organization unqualified stack names belong to (service backends). */
+  readonly defaultOrganization?: string;
 
   /** Parses `name`, `org/name` or `org/project/name` relative to the current project. */
   parseStackRef(text: string, currentProject: string | undefined): StackRef;
   currentUser(): Promise<UserInfo>;
 
-  createStack(ref: StackRef, options: { tags?: Record<string, string> }): Promise<void>;
+  /** `initialState`: the new stack's first checkpoint (Pulumi records a non-default secrets provider there). */
+  createStack(ref: StackRef, options: { tags?: Record<string, string>; initialState?: UntypedDeployment }): Promise<void>;
   /** Undefined when there is no such stack. */
   getStack(ref: StackRef): Promise<StackSummary | undefined>;
   listStacks(filter: { project?: string; organization?: string; tag?: { name: string; value?: string } }): Promise<StackSummary[]>;
@@ -99,6 +111,8 @@ export interface Backend {
 
   /** Starts a state-changing operation; fails with ConcurrentUpdateError when one is running. */
   beginUpdate(ref: StackRef, kind: UpdateKind, metadata: UpdateMetadata): Promise<UpdateSession>;
+  /** Records a preview of `kind` (no lock, no state written); absent where previews leave no record. */
+  beginPreview?(ref: StackRef, kind: UpdateKind, metadata: UpdateMetadata): Promise<{ session: PreviewSession; base: DeploymentV3 | undefined }>;
   /** Breaks the stack's lock / cancels its running update. */
   cancelUpdate(ref: StackRef): Promise<void>;
 

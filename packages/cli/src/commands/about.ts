@@ -1,5 +1,7 @@
 /** `pulumi about [--json]`: environment facts for bug reports. */
+import { readFile } from "node:fs/promises";
 import { arch, platform, release } from "node:os";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { PULUMI_VERSION, STACKYARD_VERSION } from "@stackyard/engine/version";
 import { CommandContext } from "../workspace/context.js";
@@ -33,6 +35,18 @@ export function register(program: Command): void {
       dependencies: [],
       errors,
     };
+    if (ctx.project) {
+      // Like Pulumi's: the project's language plugin, the resource plugins its packages declare,
+      // and its direct dependencies at their installed versions.
+      about.plugins.push({ name: ctx.project.project.runtime.name, version: null, kind: "language" });
+      try {
+        const { requiredPlugins } = await import("./plugin.js");
+        for (const p of await requiredPlugins(ctx.project.root)) about.plugins.push({ name: p.name, version: p.version, kind: "resource" });
+        about.dependencies = await programDependencies(ctx.project.root);
+      } catch (err) {
+        errors.push(`could not read the program's dependencies: ${messageOf(err)}`);
+      }
+    }
     try {
       const backend = await ctx.backend();
       const user = await backend.currentUser();
@@ -67,4 +81,23 @@ export function register(program: Command): void {
     for (const e of errors) out += `error: ${e}\n`;
     process.stdout.write(out);
   });
+}
+
+/** package.json dependencies with the versions installed in node_modules (the range when absent). */
+async function programDependencies(dir: string): Promise<{ name: string; version: string }[]> {
+  let manifest: { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+  try {
+    manifest = JSON.parse(await readFile(join(dir, "package.json"), "utf8")) as typeof manifest;
+  } catch {
+    return [];
+  }
+  const all = { ...manifest.devDependencies, ...manifest.dependencies };
+  const out: { name: string; version: string }[] = [];
+  for (const [name, range] of Object.entries(all).sort(([a], [b]) => a.localeCompare(b))) {
+    const installed = await readFile(join(dir, "node_modules", name, "package.json"), "utf8")
+      .then((text) => (JSON.parse(text) as { version?: string }).version)
+      .catch(() => undefined);
+    out.push({ name, version: installed ?? range });
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 /**
- * `pulumi login [url] [--local]`. DIY (file://) logins are recorded here; service (http/https)
- * logins go through the `serviceLogin` seam, which the service client registers.
+ * `pulumi login [url] [--local]`: records the backend (and, for a service, its checked access
+ * token) in credentials.json as the current one.
  */
 import type { Command } from "commander";
 import { CliError } from "../cli/errors.js";
@@ -8,13 +8,6 @@ import { backendKind, openBackend } from "../workspace/backend-url.js";
 import { CommandContext } from "../workspace/context.js";
 import { updateCredentials, withLogin, type Account, type Credentials } from "../workspace/home.js";
 import { diyBackendName } from "../workspace/cli-helpers.js";
-
-/** Exchanges credentials with a service and returns the account to store; registered by the service client. */
-export type ServiceLogin = (url: string, options: { insecure: boolean; env: Record<string, string | undefined>; credentials: Credentials }) => Promise<Account>;
-let serviceLogin: ServiceLogin | undefined;
-export function registerServiceLogin(login: ServiceLogin): void {
-  serviceLogin = login;
-}
 
 /** Pulumi turns a path without a scheme into a file:// URL? No: it rejects it; we only normalise Windows slashes. */
 export function normalizeLoginUrl(url: string): string {
@@ -45,14 +38,25 @@ export function register(program: Command): void {
       }
       let account: Account = {};
       if (kind === "service") {
-        if (!serviceLogin) throw new CliError(`logging in to service backends (${url}) is not yet supported by this build of Stackyard; use a file:// backend`);
-        account = await serviceLogin(url, { insecure: opts.insecure ?? false, env: ctx.env, credentials: await ctx.credentials() });
+        const { loginToService, normalizeServiceUrl } = await import("../backend/service/index.js");
+        url = normalizeServiceUrl(url);
+        try {
+          account = await loginToService(url, {
+            insecure: opts.insecure ?? false,
+            env: ctx.env,
+            credentials: await ctx.credentials(),
+            ...(opts.defaultOrg ? { defaultOrg: opts.defaultOrg } : {}),
+          });
+        } catch (err) {
+          throw new CliError(err instanceof Error ? err.message : String(err));
+        }
       } else if (opts.defaultOrg) {
         throw new CliError("unable to set default org for this type of backend");
       }
       let backend;
       try {
-        backend = await openBackend(url, { credentials: await ctx.credentials(), env: ctx.env, cwd: ctx.cwd });
+        // Open with the account just checked, so a token given only through the environment works too.
+        backend = await openBackend(url, { credentials: withLogin(await ctx.credentials(), url, account), env: ctx.env, cwd: ctx.cwd });
       } catch (err) {
         throw new CliError(`could not log in to the state backend "${url}": ${err instanceof Error ? err.message : String(err)}`);
       }

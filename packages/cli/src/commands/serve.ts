@@ -22,6 +22,13 @@ export function register(program: Command): void {
       const portText = opts.port ?? process.env["PORT"] ?? "8080";
       const port = Number(portText);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port '${portText}'`);
+      // Listen for the stop signal before the service announces itself: a supervisor (or a test)
+      // may send it as soon as the "listening" line appears, while the runner is still loading.
+      const stopped = new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
       // Loaded here so other commands never pay for the service's dependencies.
       const { createService } = await import("@stackyard/service");
       const service = await createService({
@@ -32,11 +39,7 @@ export function register(program: Command): void {
       });
       const { startDefaultRunner } = await import("@stackyard/service/deployments/runner/default-runner");
       const runner = opts.runner !== false && process.env["STACKYARD_RUNNER"] !== "0" ? startDefaultRunner(service) : undefined;
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      });
+      await stopped;
       await runner?.stop();
       await service.close();
     });

@@ -242,19 +242,16 @@ async function initStack(ctx: CommandContext, name: string, options: { secretsPr
       throw new CliError(`could not create secrets manager for new stack: ${messageOf(err)}`);
     }
   }
+  // Like Pulumi, the new stack's checkpoint records its secrets provider from the start, except the
+  // service's own provider, which the service knows already.
+  const initialState = manager && manager.type !== "service" ? initialDeployment(manager) : undefined;
+  // A service keeps stack tags; Pulumi sends the project's on creation.
+  const tags = backend.kind === "service" && ctx.project ? projectTags(ctx.project.project) : undefined;
   try {
-    await backend.createStack(ref, {});
+    await backend.createStack(ref, { ...(initialState ? { initialState } : {}), ...(tags ? { tags } : {}) });
   } catch (err) {
     const msg = messageOf(err);
     throw new CliError(/already exists/.test(msg) ? msg : `could not create stack: ${msg}`);
-  }
-  // Like Pulumi, the new stack's checkpoint records its secrets provider from the start.
-  if (manager) {
-    try {
-      await backend.importDeployment(ref, initialDeployment(manager));
-    } catch (err) {
-      throw new CliError(`could not create stack: ${messageOf(err)}`);
-    }
   }
   const created = (await backend.getStack(ref)) ?? provisional;
   const result = new StackContext(ctx, backend, ref, created);
@@ -270,6 +267,13 @@ async function initStack(ctx: CommandContext, name: string, options: { secretsPr
   }
   if (options.select) await ctx.selectStack(ref);
   return result;
+}
+
+/** The `pulumi:*` tags Pulumi gives a stack from its project. */
+function projectTags(project: { name: string; runtime: { name: string }; description?: string }): Record<string, string> {
+  const tags: Record<string, string> = { "pulumi:project": project.name, "pulumi:runtime": project.runtime.name };
+  if (project.description) tags["pulumi:description"] = project.description;
+  return tags;
 }
 
 /** Pulumi's initial state for a new stack: a manifest and the secrets provider, no resources. */

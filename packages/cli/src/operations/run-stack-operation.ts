@@ -7,9 +7,9 @@
 import { arch, platform } from "node:os";
 import type { Command } from "commander";
 import type { DeploymentV3, EngineEvent, EngineEventBody, ResourceChanges, UpdateKind } from "@stackyard/protocol";
-import type { OperationKind, OperationOptions, OperationRequest, OperationResult, ProgramSource } from "@stackyard/engine/api";
+import type { JournalSink, OperationKind, OperationOptions, OperationRequest, OperationResult, ProgramSource } from "@stackyard/engine/api";
 import { PULUMI_VERSION } from "@stackyard/engine/version";
-import type { UpdateSession } from "../backend/backend.js";
+import type { PreviewSession, UpdateSession } from "../backend/backend.js";
 import { BailError, CliError } from "../cli/errors.js";
 import { createDisplay, createStamper, openEventLog, resolveColorMode, type DisplayKind, type EventLog } from "../display/index.js";
 import { prepareOperation, type OperationInputs } from "../workspace/context.js";
@@ -96,21 +96,27 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
   const color = resolveColorMode(flags.color ?? ctx.options.color, Boolean(process.stdout.isTTY), process.env);
   const stamp = createStamper();
 
-  let session: UpdateSession | undefined;
+  // A real run holds the stack's update (lock/lease) and writes state; a preview is only
+  // recorded, where the backend keeps previews.
+  let session: UpdateSession | PreviewSession | undefined;
+  let journal: JournalSink | undefined;
   let base: DeploymentV3 | undefined;
-  if (op.dryRun) {
-    base = (await backend.exportDeployment(stack.ref)).deployment;
-  } else {
-    try {
-      session = await backend.beginUpdate(stack.ref, op.updateKind, {
-        message: flags.message ?? "",
-        environment: updateEnvironment(flags),
-        config: inputs.historyConfig,
-      });
-    } catch (err) {
-      throw new CliError(messageOf(err));
+  const metadata = { message: flags.message ?? "", environment: updateEnvironment(flags), config: inputs.historyConfig };
+  try {
+    if (!op.dryRun) {
+      const update = await backend.beginUpdate(stack.ref, op.updateKind, metadata);
+      session = update;
+      journal = update.journal;
+      base = update.base;
+    } else if (backend.beginPreview) {
+      const preview = await backend.beginPreview(stack.ref, op.displayKind === "preview" ? "preview" : op.updateKind, metadata);
+      session = preview.session;
+      base = preview.base;
+    } else {
+      base = (await backend.exportDeployment(stack.ref)).deployment;
     }
-    base = session.base;
+  } catch (err) {
+    throw new CliError(messageOf(err));
   }
 
   let eventLog: EventLog | undefined;
@@ -167,7 +173,9 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
   const onSignal = () => {
     interrupts++;
     if (interrupts === 1) {
-      process.stderr.write("^C received; cancelling the current operation. Press ^C again to exit immediately.\n");
+      // Pulumi announces the cancellation in the event stream (the Automation API's onEvent sees it).
+      const warning = op.dryRun ? "" : "<{%fg 9%}>Note that terminating immediately may lead to orphaned resources and other inconsistencies.\n<{%reset%}>";
+      onEvent({ stdoutEvent: { message: `^C received; cancelling. If you would like to terminate immediately, press ^C again.\n${warning}`, color: color } });
       abort.abort();
     } else {
       process.exit(255);
@@ -185,7 +193,7 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
     config: inputs.config,
     base,
     secrets: inputs.secrets,
-    ...(session ? { journal: session.journal } : {}),
+    ...(journal ? { journal } : {}),
     onEvent,
     options: op.options,
     readStackOutputs: async (name) => {

@@ -34,17 +34,7 @@ export function backendKind(url: string): "diy" | "service" | undefined {
   return undefined;
 }
 
-/**
- * The seam for service backends: whoever implements the HTTP client registers its opener here
- * (or replaces this default) without touching the commands.
- */
-export type ServiceBackendOpener = (url: string, credentials: Credentials) => Promise<Backend>;
-let serviceOpener: ServiceBackendOpener | undefined;
-export function registerServiceBackendOpener(opener: ServiceBackendOpener): void {
-  serviceOpener = opener;
-}
-
-/** file:// → the DIY backend; http(s):// → the registered service client. Imports lazily to keep start-up light. */
+/** file:// → the DIY backend; http(s):// → the service client. Imports lazily to keep start-up light. */
 export async function openBackend(
   url: string,
   options: { credentials?: Credentials; env?: Env; cwd?: string } = {},
@@ -56,8 +46,14 @@ export async function openBackend(
       return await openDiyBackend(url, { ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) });
     }
     case "service":
-      if (serviceOpener) return serviceOpener(url, credentials);
-      throw new CliError(`logging in to service backends (${url}) is not yet supported by this build of Stackyard; use a file:// backend`);
+    {
+      const { openServiceBackend } = await import("../backend/service/index.js");
+      try {
+        return await openServiceBackend(url, { credentials, env: options.env ?? process.env });
+      } catch (err) {
+        throw new CliError(err instanceof Error ? err.message : String(err));
+      }
+    }
     default:
       throw new CliError(
         `unknown backend cloudUrl format '${url}' (supported Url formats are: azblob://, gs://, s3://, file://, https:// and http://)`,

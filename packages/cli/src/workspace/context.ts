@@ -41,13 +41,24 @@ export function stackNotFoundMessage(name: string): string {
 }
 
 /** How Pulumi prints a stack reference: the bare name inside its own project, else fully qualified. */
-export function displayStackName(ref: StackRef, currentProject: string | undefined, fullyQualify = false, kind: Backend["kind"] = "diy"): string {
+/**
+ * Pulumi's stack reference text: the project is elided when it is the current one, and the owner
+ * too when it is the default organization (always, on DIY backends).
+ */
+export function displayStackName(
+  ref: StackRef,
+  currentProject: string | undefined,
+  fullyQualify = false,
+  kind: Backend["kind"] = "diy",
+  defaultOrganization?: string,
+): string {
   if (fullyQualify || currentProject === undefined || ref.project !== currentProject) return formatStackRef(ref);
-  return kind === "diy" ? ref.name : `${ref.organization}/${ref.name}`;
+  return kind === "diy" || ref.organization === defaultOrganization ? ref.name : `${ref.organization}/${ref.name}`;
 }
 
 export class CommandContext {
   private backendPromise: Promise<Backend> | undefined;
+  private openedBackend: Backend | undefined;
   private credentialsPromise: Promise<Credentials> | undefined;
 
   private constructor(
@@ -100,8 +111,11 @@ export class CommandContext {
   }
 
   backend(): Promise<Backend> {
-    this.backendPromise ??= (async () =>
-      openBackend(await this.backendUrl(), { credentials: await this.credentials(), env: this.env, cwd: this.cwd }))();
+    this.backendPromise ??= (async () => {
+      const backend = await openBackend(await this.backendUrl(), { credentials: await this.credentials(), env: this.env, cwd: this.cwd });
+      this.openedBackend = backend;
+      return backend;
+    })();
     return this.backendPromise;
   }
 
@@ -110,7 +124,7 @@ export class CommandContext {
   }
 
   displayName(ref: StackRef, kind: Backend["kind"] = "diy"): string {
-    return displayStackName(ref, this.projectName, this.options.fullyQualifyStackNames ?? false, kind);
+    return displayStackName(ref, this.projectName, this.options.fullyQualifyStackNames ?? false, kind, this.openedBackend?.defaultOrganization);
   }
 
   /** The selected stack's reference text for this project and backend, if any. */
@@ -242,10 +256,17 @@ export class StackContext {
     if (!providers) return this.secretsManager();
     const { secretsManagerFromState } = await import("@stackyard/engine/secrets/index");
     const backend = this.backend;
+    // Service secrets in a checkpoint belong to the stack its provider names (another stack's, for
+    // a stack reference or an imported state), not necessarily this one.
+    const named = providers.state as { owner?: unknown; project?: unknown; stack?: unknown } | undefined;
+    const owner: StackRef =
+      typeof named?.owner === "string" && typeof named.project === "string" && typeof named.stack === "string"
+        ? { organization: named.owner, project: named.project, name: named.stack }
+        : this.ref;
     return secretsManagerFromState(providers, {
       env: this.ctx.env,
       cwd: this.ctx.cwd,
-      ...(backend.serviceSecretsManager ? { service: () => backend.serviceSecretsManager!(this.ref) } : {}),
+      ...(backend.serviceSecretsManager ? { service: () => backend.serviceSecretsManager!(owner) } : {}),
     });
   }
 

@@ -15,6 +15,7 @@ import { ResourceInitError } from "../providers/provider-client.js";
 import { applyIgnoreChanges, decideComponent, decideDiff, type DiffOutcome } from "../planning/decide.js";
 import type { OldResource, Step } from "../planning/steps.js";
 import { deleteWaves } from "../planning/delete-schedule.js";
+import { ExclusionTracker, keptByExcludes, urnMatcher, type UrnMatcher } from "../planning/selection.js";
 import { Limiter } from "../execution/limiter.js";
 import { diagnostic, failedEvent, outputsEvent, preEvent, type StepDescription } from "../execution/step-events.js";
 import { JournalWriter } from "../state/journal-writer.js";
@@ -364,10 +365,21 @@ export class Deployment implements MonitorHandler {
     return s;
   }
 
+  private targetMatcher: UrnMatcher | undefined;
+  private exclusions: ExclusionTracker | undefined;
+
   private isTargeted(urn: string): boolean {
     const targets = this.request.options.targets;
     if (!targets || targets.length === 0) return true;
-    return targets.some((t) => t === urn || (t.includes("*") && new RegExp(`^${t.split("*").map(escapeRegExp).join(".*")}$`).test(urn)));
+    this.targetMatcher ??= urnMatcher(targets);
+    return this.targetMatcher(urn);
+  }
+
+  /** `--target` / `--exclude` for one registration (targets win when both are given). */
+  private isIncluded(state: ResourceV3): boolean {
+    if ((this.request.options.targets ?? []).length > 0) return this.isTargeted(state.urn);
+    this.exclusions ??= new ExclusionTracker(this.request.options.excludes ?? [], this.request.options.excludeDependents ?? false);
+    return !this.exclusions.exclude(state);
   }
 
   private async registerOrdinary(entry: NewResource, goal: RegistrationGoal): Promise<RegistrationResult> {
@@ -382,7 +394,7 @@ export class Deployment implements MonitorHandler {
     const state = this.newState(goal, urn, old);
     if (providerRef) state.provider = providerRef;
 
-    if (!this.isTargeted(urn) && (this.request.kind === "update" || this.request.kind === "preview")) {
+    if ((this.request.kind === "update" || this.request.kind === "preview") && !this.isIncluded(state)) {
       if (!old) {
         return { urn, id: "", outputs: {}, unknown: true };
       }
@@ -948,8 +960,10 @@ export class Deployment implements MonitorHandler {
   /** After a successful program: delete what it no longer declares, and the copies replacements left. */
   async deleteUnclaimed(): Promise<void> {
     const items: { old: OldResource; op: "delete" | "delete-replaced" | "discard" }[] = [];
+    const { excludes = [], excludeDependents = false, targets = [] } = this.request.options;
+    const kept = targets.length === 0 ? keptByExcludes(this.old.allLive().map((o) => o.state), excludes, excludeDependents) : new Set<string>();
     for (const old of this.old.unclaimed()) {
-      if (!this.isTargeted(old.state.urn)) continue;
+      if (!this.isTargeted(old.state.urn) || kept.has(old.state.urn)) continue;
       items.push({ old, op: old.state.external ? "discard" : "delete" });
     }
     for (const old of this.replacedOlds) items.push({ old, op: "delete-replaced" });
@@ -957,10 +971,6 @@ export class Deployment implements MonitorHandler {
     if (items.length > 0) await this.deleteAll(items);
   }
 
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** The named top-level properties of `inputs` (all of them when `names` is empty). */

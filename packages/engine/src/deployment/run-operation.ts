@@ -2,6 +2,7 @@
 import { SECRET_MASK } from "@stackyard/protocol";
 import type { OperationRequest, OperationResult } from "../api.js";
 import { startMonitor } from "../program/monitor.js";
+import { sameThreadEngineService, startEngineService, type EngineService } from "../program/engine-service.js";
 import { runProgram, type ProgramOutcome } from "../program/program-host.js";
 import { ProviderRegistry } from "../providers/registry.js";
 import { StateCodec } from "../state/codec.js";
@@ -10,8 +11,9 @@ import { OldState } from "./old-state.js";
 import { Deployment, StepFailure } from "./deployment.js";
 import type { OldResource } from "../planning/steps.js";
 import { deepEqual, remarkSecretOutputs, type PropertyObject } from "../properties/values.js";
-import { isProviderType, urnName, STACK_TYPE } from "../urn.js";
+import { isProviderType, typePackage, urnName, STACK_TYPE } from "../urn.js";
 import { emptyGoal } from "../program/registration.js";
+import { excludedFromRefresh, keptByExcludes, urnMatcher } from "../planning/selection.js";
 
 export async function runOperation(request: OperationRequest): Promise<OperationResult> {
   const started = Date.now();
@@ -34,14 +36,23 @@ export async function runOperation(request: OperationRequest): Promise<Operation
     );
   }
 
-  const monitor = await startMonitor(deployment);
+  // The Engine service thread boots while the monitor starts (it takes a moment to load gRPC).
+  const engineStarting = startEngineService(deployment);
+  let monitor: Awaited<ReturnType<typeof startMonitor>>;
+  try {
+    monitor = await startMonitor(deployment);
+  } catch (err) {
+    await (await engineStarting)?.close();
+    throw err;
+  }
+  const engineService = (await engineStarting) ?? sameThreadEngineService(monitor.address);
   deployment.monitorAddress = monitor.address;
   deployment.registry = new ProviderRegistry({
     search: {
       programDirectory: request.program?.programDirectory ?? request.pluginDirectory ?? process.cwd(),
       pulumiHome: request.pulumiHome,
     },
-    engineAddress: monitor.address,
+    engineAddress: engineService.address,
     identity: request.identity,
     config: request.config,
     builtinHost: {
@@ -58,6 +69,15 @@ export async function runOperation(request: OperationRequest): Promise<Operation
     },
   });
 
+  // Start the plugins the old state's providers need while the program boots (Pulumi's engine
+  // also loads the base snapshot's providers up front).
+  for (const o of old.allLive()) {
+    const s = o.state;
+    if (!isProviderType(s.type)) continue;
+    const version = s.inputs?.["version"];
+    deployment.registry.prestart(typePackage(s.type), typeof version === "string" ? version : undefined);
+  }
+
   const onAbort = () => {
     deployment.failed = true;
     void deployment.registry.cancelAll();
@@ -70,7 +90,7 @@ export async function runOperation(request: OperationRequest): Promise<Operation
       case "preview":
         // `--refresh`: read every resource back first, so the program is planned against reality.
         if (request.options.refresh) await refreshAll(deployment, request, false);
-        if (!deployment.failed) canceled = await runProgramPhase(deployment, request, monitor.address);
+        if (!deployment.failed) canceled = await runProgramPhase(deployment, request, monitor.address, engineService);
         break;
       case "refresh":
         await refreshAll(deployment, request, true);
@@ -91,7 +111,8 @@ export async function runOperation(request: OperationRequest): Promise<Operation
   } finally {
     request.signal?.removeEventListener("abort", onAbort);
     await deployment.registry.close();
-    await monitor.close();
+    await engineService.flush();
+    await Promise.all([monitor.close(), engineService.close()]);
   }
   canceled ||= request.signal?.aborted ?? false;
 
@@ -157,14 +178,14 @@ async function importAll(deployment: Deployment, request: OperationRequest): Pro
 }
 
 /** Runs the program; returns true when it was canceled. */
-async function runProgramPhase(deployment: Deployment, request: OperationRequest, address: string): Promise<boolean> {
+async function runProgramPhase(deployment: Deployment, request: OperationRequest, address: string, engineService: EngineService): Promise<boolean> {
   if (!request.program) throw new Error("no program to run");
   const info = deployment.deploymentInfo();
   const program = runProgram({
     source: request.program,
     identity: request.identity,
     monitorAddress: address,
-    engineAddress: address,
+    engineAddress: engineService.address,
     dryRun: request.dryRun,
     parallel: info.parallel,
     config: info.config,
@@ -179,6 +200,8 @@ async function runProgramPhase(deployment: Deployment, request: OperationRequest
       deployment.shutdownRequested.promise.then(() => ({ kind: "signal" as const })),
     ]);
     await deployment.settle();
+    // Error logs decide whether deletes run; make sure every log answered so far has been seen.
+    await engineService.flush();
     let outcome: ProgramOutcome;
     if (first.kind === "signal") {
       if (!deployment.failed && !deployment.programErrorLogged) await runDeletes(deployment);
@@ -190,6 +213,7 @@ async function runProgramPhase(deployment: Deployment, request: OperationRequest
       if (outcome.ok && !deployment.failed && !deployment.programErrorLogged) await runDeletes(deployment);
     }
     await deployment.settle();
+    await engineService.flush();
     if (!outcome.ok) {
       deployment.failed = true;
       if (!outcome.bail && !request.signal?.aborted) {
@@ -211,10 +235,6 @@ async function runDeletes(deployment: Deployment): Promise<void> {
   }
 }
 
-function targeted(request: OperationRequest, urn: string): boolean {
-  const targets = request.options.targets ?? [];
-  return targets.length === 0 || targets.includes(urn);
-}
 
 /** `counted`: a refresh operation counts its results; a refresh ahead of an update does not. */
 async function refreshAll(deployment: Deployment, request: OperationRequest, counted: boolean): Promise<void> {
@@ -222,7 +242,16 @@ async function refreshAll(deployment: Deployment, request: OperationRequest, cou
     const { pending_operations: _dropped, ...rest } = request.base;
     await deployment.writer.write(rest);
   }
-  const items = deployment.old.allLive().filter((o) => targeted(request, o.state.urn));
+  const { targets = [], excludes = [], excludeDependents = false } = request.options;
+  let items = deployment.old.allLive();
+  if (targets.length > 0) {
+    const targeted = urnMatcher(targets);
+    items = items.filter((o) => targeted(o.state.urn));
+  }
+  else if (excludes.length > 0) {
+    const excluded = excludedFromRefresh(items.map((o) => o.state), excludes, excludeDependents);
+    items = items.filter((o) => !excluded.has(o.state.urn));
+  }
   await Promise.all(items.map((o) => refreshOne(deployment, o, counted)));
 }
 
@@ -267,7 +296,8 @@ async function refreshOne(deployment: Deployment, old: OldResource, counted: boo
 async function destroyAll(deployment: Deployment, request: OperationRequest): Promise<void> {
   let live = deployment.old.allLive();
   if ((request.options.targets ?? []).length > 0) {
-    const chosen = new Set(live.filter((o) => targeted(request, o.state.urn)).map((o) => o.state.urn));
+    const targeted = urnMatcher(request.options.targets ?? []);
+    const chosen = new Set(live.filter((o) => targeted(o.state.urn)).map((o) => o.state.urn));
     if (request.options.targetDependents) {
       let grew = true;
       while (grew) {
@@ -283,6 +313,9 @@ async function destroyAll(deployment: Deployment, request: OperationRequest): Pr
       }
     }
     live = live.filter((o) => chosen.has(o.state.urn));
+  } else if ((request.options.excludes ?? []).length > 0) {
+    const kept = keptByExcludes(live.map((o) => o.state), request.options.excludes ?? [], request.options.excludeDependents ?? false);
+    live = live.filter((o) => !kept.has(o.state.urn));
   }
   const items = [
     ...live.map((old) => ({ old, op: (old.state.external ? "discard" : "delete") as "discard" | "delete" })),

@@ -3,10 +3,12 @@
  * only translates between protobuf and plain data; every decision is the handler's.
  */
 import * as grpc from "@grpc/grpc-js";
-import semver from "semver";
 import { emptyPb, enginePb, engineGrpc, fromStruct, providerPb, resourceGrpc, resourcePb, toStruct, type PropertyObject } from "../rpc/proto.js";
 import { decodeRegistration, type RegistrationGoal } from "./registration.js";
 import { PULUMI_VERSION } from "../version.js";
+import { satisfiesPulumiRange } from "./version-range.js";
+
+export { satisfiesPulumiRange };
 
 export interface RegistrationResult {
   urn: string;
@@ -91,6 +93,7 @@ export async function startMonitor(handler: MonitorHandler): Promise<MonitorServ
   const server = new grpc.Server({
     "grpc.max_receive_message_length": 400 * 1024 * 1024,
     "grpc.max_send_message_length": 400 * 1024 * 1024,
+    "grpc.enable_channelz": 0,
   });
   let shutdownSignalled = false;
 
@@ -226,21 +229,4 @@ export async function startMonitor(handler: MonitorHandler): Promise<MonitorServ
         }, 2000).unref();
       }),
   };
-}
-
-/**
- * blang/semver ranges as the SDK sends them: space-separated comparators are ANDed, `||` ORs, `!v`
- * excludes a version. Translated into node-semver syntax.
- */
-export function satisfiesPulumiRange(version: string, range: string): boolean {
-  return range.split("||").some((alternative) =>
-    alternative
-      .trim()
-      .split(/\s+/)
-      .filter((c) => c !== "")
-      .every((comparator) => {
-        if (comparator.startsWith("!")) return !semver.eq(version, comparator.slice(1).replace(/^=/, ""));
-        return semver.satisfies(version, comparator);
-      }),
-  );
 }

@@ -61,10 +61,13 @@ export function programEnvironment(launch: ProgramLaunch, base: NodeJS.ProcessEn
   return env;
 }
 
+/** Node 20 only: keeps the SDK's report of an unhandled error from hanging (node20-inspect-guard.ts). */
+const INSPECT_GUARD = process.versions.node.startsWith("20.") ? ["--import", new URL("./node20-inspect-preload.js", import.meta.url).href] : [];
+
 export function programArguments(launch: ProgramLaunch, runPath: string): string[] {
   const { identity, source } = launch;
   const nodeargs = typeof source.runtimeOptions["nodeargs"] === "string" ? source.runtimeOptions["nodeargs"].split(/\s+/).filter(Boolean) : [];
-  const args = [...nodeargs, runPath, "--monitor", launch.monitorAddress, "--engine", launch.engineAddress];
+  const args = [...nodeargs, ...INSPECT_GUARD, runPath, "--monitor", launch.monitorAddress, "--engine", launch.engineAddress];
   if (identity.organization) args.push("--organization", identity.organization);
   args.push("--project", identity.project, "--root-directory", source.rootDirectory, "--stack", identity.stack, "--pwd", source.programDirectory);
   if (launch.dryRun) args.push("--dry-run");

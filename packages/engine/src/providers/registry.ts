@@ -42,11 +42,33 @@ export class ProviderRegistry {
   private readonly byRef = new Map<string, Promise<Provider>>();
   private readonly processes: RunningPlugin[] = [];
   private readonly clients: ProviderClient[] = [];
+  /** Instances started ahead of need (see `prestart`), by package and version. */
+  private readonly warm = new Map<string, Promise<Provider>[]>();
 
   constructor(private readonly options: RegistryOptions) {}
 
-  /** Starts a fresh, unconfigured instance of a package's provider. */
-  async load(pkg: string, version: string | undefined): Promise<Provider> {
+  /**
+   * Starts an instance now so that a later `load` of the same package and version finds it ready:
+   * plugin start-up (a Node provider takes a good fraction of a second) then overlaps the
+   * program's own start instead of delaying its first resource. Failures surface at that `load`.
+   */
+  prestart(pkg: string, version: string | undefined): void {
+    if (pkg === "pulumi") return;
+    const key = `${pkg}\u0000${version ?? ""}`;
+    const started = this.start(pkg, version);
+    started.catch(() => {});
+    const list = this.warm.get(key);
+    if (list) list.push(started);
+    else this.warm.set(key, [started]);
+  }
+
+  /** A fresh, unconfigured instance of a package's provider. */
+  load(pkg: string, version: string | undefined): Promise<Provider> {
+    const prestarted = this.warm.get(`${pkg}\u0000${version ?? ""}`)?.shift();
+    return prestarted ?? this.start(pkg, version);
+  }
+
+  private async start(pkg: string, version: string | undefined): Promise<Provider> {
     if (pkg === "pulumi") return new BuiltinProvider(this.options.builtinHost);
     const { identity, config, search } = this.options;
     const env: NodeJS.ProcessEnv = {

@@ -6,8 +6,12 @@ import type { Db, Queryable, Row, SqlValue } from "./db.js";
 type Statement = Database.Statement<unknown[], unknown>;
 
 function bind(params: readonly SqlValue[]): unknown[] {
-  // better-sqlite3 refuses booleans; SQLite stores them as 0/1 anyway.
-  return params.map((p) => (typeof p === "boolean" ? (p ? 1 : 0) : p));
+  // better-sqlite3 refuses booleans; SQLite stores them as 0/1 anyway. Most statements have none:
+  // those pass through without a copy (this runs on every query of every request).
+  for (let i = 0; i < params.length; i++) {
+    if (typeof params[i] === "boolean") return params.map((p) => (typeof p === "boolean" ? (p ? 1 : 0) : p));
+  }
+  return params as unknown[];
 }
 
 /**
@@ -20,7 +24,12 @@ export class SqliteDb implements Db {
   private lock: Promise<void> = Promise.resolve();
   private inTx = false;
 
-  private constructor(private readonly db: Database.Database) {}
+  /** Statements outside any transaction; built once, not per query. */
+  private readonly plain: Queryable;
+
+  private constructor(private readonly db: Database.Database) {
+    this.plain = this.direct();
+  }
 
   static open(file: string): SqliteDb {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
@@ -67,19 +76,19 @@ export class SqliteDb implements Db {
 
   private async outside<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
     while (this.inTx) await this.lock;
-    return fn(this.direct());
+    return fn(this.plain);
   }
 
   all<T extends object = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
-    if (!this.inTx) return this.direct().all<T>(sql, params);
+    if (!this.inTx) return this.plain.all<T>(sql, params);
     return this.outside((q) => q.all<T>(sql, params));
   }
   one<T extends object = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
-    if (!this.inTx) return this.direct().one<T>(sql, params);
+    if (!this.inTx) return this.plain.one<T>(sql, params);
     return this.outside((q) => q.one<T>(sql, params));
   }
   run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
-    if (!this.inTx) return this.direct().run(sql, params);
+    if (!this.inTx) return this.plain.run(sql, params);
     return this.outside((q) => q.run(sql, params));
   }
 
@@ -90,7 +99,7 @@ export class SqliteDb implements Db {
     this.inTx = true;
     this.db.exec("BEGIN IMMEDIATE");
     try {
-      const result = await fn(this.direct());
+      const result = await fn(this.plain);
       this.db.exec("COMMIT");
       return result;
     } catch (err) {

@@ -213,7 +213,7 @@ cliTest("an update from a local git repository succeeds with per-step logs and s
   assert.match(await stepLog("dev", id, 3), /build 1 on Stackyard Deployments/);
   assert.match(await stepLog("dev", id, 4), /created/);
   assert.equal(readFileSync(target, "utf8"), "hello");
-  const history = await svc.api("GET", `/api/stacks/${ORG}/${PROJECT}/dev/updates`);
+  const history = await svc.api("GET", `/api/stacks/${ORG}/${PROJECT}/dev/updates?output-type=service`);
   assert.equal(history.status, 200);
   assert.equal(history.json.updates[0].info.result, "succeeded");
   assert.equal(d.updates.length >= 1, true);

@@ -1,18 +1,9 @@
 import { protocolSuite } from "./protocol-suite.js";
 import { startTestService } from "../testing/harness.js";
-import { POSTGRES_SKIP, freshPostgresDatabase } from "../testing/postgres.js";
+import { POSTGRES_SKIP, freshPostgresDatabase, startPostgresTestService } from "../testing/postgres.js";
 
 /** The same protocol suite on PostgreSQL (runs when STACKYARD_TEST_POSTGRES_URL is set). */
-protocolSuite(
-  "CLI protocol on PostgreSQL",
-  async () => {
-    const pgdb = await freshPostgresDatabase();
-    const svc = await startTestService({ database: pgdb.url });
-    const stop = svc.stop.bind(svc);
-    return { ...svc, stop: async () => { await stop(); await pgdb.drop(); } };
-  },
-  POSTGRES_SKIP,
-);
+protocolSuite("CLI protocol on PostgreSQL", () => startPostgresTestService(), POSTGRES_SKIP);
 
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -53,12 +53,17 @@ export function buildApp(services: Services): FastifyInstance {
   };
   const auditHook = async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const spec = req.routeOptions.config.audit;
-    if (spec && reply.statusCode < 400 && req.auditEntry && req.principal) {
-      await services.audit.record({
-        orgId: req.auditEntry.orgId, event: spec.event, description: req.auditEntry.description, sourceIP: req.ip,
-        principal: req.principal, requireOrgAdmin: spec.requireOrgAdmin, requireStackAdmin: spec.requireStackAdmin,
-      });
+    if (!spec || reply.statusCode >= 400 || !req.principal) return payload;
+    // A handler that forgot to describe its entry still leaves a trace in the org it acted on.
+    const entry = req.auditEntry ?? (req.orgAccess ? { orgId: req.orgAccess.org.id, description: `${req.method} ${req.routeOptions.url}` } : undefined);
+    if (!entry) {
+      process.stderr.write(`stackyard: ${req.method} ${req.routeOptions.url} succeeded without an audit entry\n`);
+      return payload;
     }
+    await services.audit.record({
+      orgId: entry.orgId, event: spec.event, description: entry.description, sourceIP: req.ip,
+      principal: req.principal, requireOrgAdmin: spec.requireOrgAdmin, requireStackAdmin: spec.requireStackAdmin,
+    });
     return payload;
   };
   const timingHook = async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {

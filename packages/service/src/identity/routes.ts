@@ -182,7 +182,8 @@ export function registerIdentityRoutes(app: FastifyInstance, s: Services): void 
         throw Object.assign(new Error("body must carry memberAction, addStackPermission or removeStack"), { statusCode: 400 });
       }
       req.auditEntry = { orgId: org.id, description };
-      return reply.code(204).send();
+      // As documented: membership changes answer 200, stack grants 204 (both with no body).
+      return reply.code(b.memberAction !== undefined ? 200 : 204).send();
     },
   );
 

@@ -59,8 +59,9 @@ export class StackService {
 
   async view(ref: StackRef): Promise<Stack> {
     const { org, stack } = ref;
-    const tags: Record<string, string> = {};
-    for (const t of await this.store.tags(stack.id)) tags[t.name] = t.value;
+    let tags: Record<string, string> = {};
+    if (stack.tags_json !== undefined) tags = stack.tags_json ? (JSON.parse(stack.tags_json) as Record<string, string>) : {};
+    else for (const t of await this.store.tags(stack.id)) tags[t.name] = t.value;
     const out: Stack = {
       id: String(stack.id), orgName: org.name, projectName: stack.project, stackName: stack.name,
       activeUpdate: stack.active_update, tags, version: stack.version,
@@ -117,7 +118,7 @@ export class StackService {
     const page = rows.slice(0, this.pageSize);
     const stacks: StackSummary[] = page.map((s) => ({
       id: String(s.id), orgName: s.org_name, projectName: s.project, stackName: s.name,
-      ...(s.last_update !== null ? { lastUpdate: s.lock_update ? 0 : s.last_update } : {}), resourceCount: s.resource_count,
+      ...(s.lock_update ? { lastUpdate: 0 } : s.last_update !== null ? { lastUpdate: s.last_update } : {}), resourceCount: s.resource_count,
     }));
     return rows.length > this.pageSize ? { stacks, continuationToken: String(page[page.length - 1]!.id) } : { stacks };
   }

@@ -434,7 +434,9 @@ export class UpdateLifecycle implements LockGuard {
 
   async latestPreviews(ref: StackRef, page: number, pageSize: number, asc: boolean): Promise<ServiceUpdateInfo[]> {
     const last = (await this.store.history(ref.stack.id, 1, 0))[0];
-    const since = last ? last.start_time : 0;
+    // Seconds-resolution times cannot order a preview against an update of the same second; the
+    // stack version a preview ran against can.
+    const since = last ? last.version : 0;
     const rows = await this.store.previewsSince(ref.stack.id, since, pageSize, (page - 1) * pageSize, asc);
     return rows.map((row) => this.serviceInfo(ref, row, { ...updateInfo(row, null), kind: "preview" as UpdateInfo["kind"] }));
   }

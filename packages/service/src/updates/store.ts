@@ -88,12 +88,13 @@ export class UpdateStore {
     return this.q.one<{ n: number }>("SELECT COUNT(*) AS n FROM updates WHERE stack_id = ? AND dry_run = 0 AND status <> 'not started'", [stackId]);
   }
   /** Previews since the latest non-preview update started, newest first. */
-  previewsSince(stackId: number, since: number, limit: number, offset: number, asc: boolean) {
+  /** Previews that ran against stack version `sinceVersion` or later: those after that update. */
+  previewsSince(stackId: number, sinceVersion: number, limit: number, offset: number, asc: boolean) {
     return this.q.all<UpdateRow & { requester_login: string | null; requester_name: string | null }>(
       `SELECT u.*, us.login AS requester_login, us.name AS requester_name FROM updates u LEFT JOIN users us ON us.id = u.requested_by
-        WHERE u.stack_id = ? AND u.dry_run = 1 AND u.status <> 'not started' AND u.created_at >= ?
+        WHERE u.stack_id = ? AND u.dry_run = 1 AND u.status <> 'not started' AND u.base_version >= ?
         ORDER BY u.created_at ${asc ? "ASC" : "DESC"}, u.id LIMIT ? OFFSET ?`,
-      [stackId, since, limit, offset],
+      [stackId, sinceVersion, limit, offset],
     );
   }
 

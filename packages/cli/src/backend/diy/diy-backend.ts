@@ -99,11 +99,16 @@ export class DiyBackend implements Backend {
     }
   }
 
-  async createStack(ref: StackRef, options: { tags?: Record<string, string> }): Promise<void> {
+  async createStack(ref: StackRef, options: { tags?: Record<string, string>; initialState?: UntypedDeployment }): Promise<void> {
     const paths = this.paths(ref);
+    const initial = options.initialState;
+    if (initial) checkSchemaVersion(initial.version, initial.features, ref.name);
     this.withLock(paths, () => {
       if (currentStackFile(paths) !== undefined) throw new StackAlreadyExistsError(paths.qualifiedName);
-      this.store.writeStack(paths, makeCheckpoint(paths.qualifiedName, 3, undefined, undefined), false);
+      const checkpoint = initial
+        ? makeCheckpoint(paths.qualifiedName, initial.version, initial.version >= 4 ? initial.features : undefined, initial.deployment)
+        : makeCheckpoint(paths.qualifiedName, 3, undefined, undefined);
+      this.store.writeStack(paths, checkpoint, false);
       if (options.tags && Object.keys(options.tags).length > 0) saveTags(paths.tags, options.tags, this.store.counter);
     });
   }

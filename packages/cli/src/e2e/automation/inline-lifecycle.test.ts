@@ -48,7 +48,7 @@ await describeOnBackends("inline program lifecycle", (sb) => {
     });
     const preview = await stack.preview();
     assert.deepEqual(preview.changeSummary, { create: 3 });
-    assert.match(preview.stdout, /Previewing update \(dev\)/);
+    assert.match(preview.stdout, /Previewing update \((?:[\w-]+\/)?dev\)/);
     assert.equal(readdirSync(cloud).length, 0, "a preview creates nothing");
   });
 
@@ -76,7 +76,7 @@ await describeOnBackends("inline program lifecycle", (sb) => {
     assert.ok(!JSON.stringify(events).includes("pa55word"), "a secret leaked into the event stream");
 
     const text = output.join("");
-    assert.match(text, /Updating \(dev\)/);
+    assert.match(text, /Updating \((?:[\w-]+\/)?dev\)/);
     assert.match(text, /\+ 3 created/);
     assert.match(text, /Outputs:/);
 

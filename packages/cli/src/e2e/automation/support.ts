@@ -4,7 +4,7 @@
  * in this process when the CLI can log in to it. Tests use only the public automation surface; the
  * helpers here only prepare directories, environments and backends.
  */
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -62,10 +62,11 @@ async function startService(root: string, home: string): Promise<Backend> {
   const { startTestService, ADMIN_TOKEN } = await import("@stackyard/service/testing/harness");
   const svc = await startTestService();
   const env = { PULUMI_BACKEND_URL: svc.url, PULUMI_ACCESS_TOKEN: ADMIN_TOKEN };
-  const login = spawnSync(PULUMI_BIN, ["login", svc.url, "--non-interactive"], {
-    cwd: root,
-    env: { ...process.env, ...baseEnv(home), ...env },
-    encoding: "utf8",
+  // Asynchronously: the service runs in this process, so a synchronous spawn would starve it.
+  const login = await new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+    execFile(PULUMI_BIN, ["login", svc.url, "--non-interactive"], { cwd: root, env: { ...process.env, ...baseEnv(home), ...env }, encoding: "utf8" }, (err, stdout, stderr) =>
+      done({ status: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+    );
   });
   if (login.status !== 0) {
     await svc.stop();

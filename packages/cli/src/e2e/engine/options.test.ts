@@ -1,6 +1,6 @@
 /**
  * Resource options through a real program and the CLI: dependsOn ordering, protect, retainOnDelete,
- * ignoreChanges, replaceOnChanges, aliases, deletedWith, --target, --replace, destroy order,
+ * ignoreChanges, replaceOnChanges, aliases, deletedWith, --target, --replace, --exclude, destroy order,
  * `destroy --exclude-protected` and `destroy --remove`.
  */
 import { after, before, test } from "node:test";
@@ -19,6 +19,8 @@ interface Shape {
   protect: boolean;
   t1: string;
   t2: string;
+  baseValue?: string;
+  dependentValue?: string;
 }
 
 function program(v: Shape): string {
@@ -26,8 +28,8 @@ function program(v: Shape): string {
 const pulumi = require("@pulumi/pulumi");
 const { Thing } = require("./thing");
 
-const base = new Thing("base", { label: "base", value: "b", sleepMs: 300 });
-const dependent = new Thing("dependent", { label: "dependent", value: "d" }, { dependsOn: [base] });
+const base = new Thing("base", { label: "base", value: ${JSON.stringify(v.baseValue ?? "b")}, sleepMs: 300 });
+const dependent = new Thing("dependent", { label: "dependent", value: ${JSON.stringify(v.dependentValue ?? "d")} }, { dependsOn: [base] });
 new Thing("ign", { label: "ign", value: ${JSON.stringify(v.ign)} }, { ignoreChanges: ["value"] });
 new Thing("roc", { label: "roc", tags: ${JSON.stringify(v.rocTags)} }, { replaceOnChanges: ["tags"] });
 ${v.renamed
@@ -116,6 +118,32 @@ test("--target updates only the named resource; --replace replaces one", async (
   state = await p.resources();
   assert.notEqual(byName(state, "base").id, before.id);
   assert.deepEqual(ops(), ["create base", "delete base"]);
+});
+
+test("--exclude leaves the named resource alone; --exclude-dependents also what depends on it", async () => {
+  const shape = { ...v1, ign: "i2", rocTags: "y", renamed: true, withRetained: false, withOwner: false };
+  const thing = (name: string) => p.urn("pulumi-nodejs:dynamic:Resource", name);
+  p.write("index.js", program({ ...shape, t1: "3", t2: "3" }));
+  p.clearOps();
+  await p.up("--exclude", thing("t1"));
+  assert.deepEqual(await p.lastChanges(), { same: 8, update: 1 });
+  assert.deepEqual(ops(), ["update t2"]);
+  let state = await p.resources();
+  assert.equal(byName(state, "t1").outputs?.["value"], "2");
+  assert.equal(byName(state, "t2").outputs?.["value"], "3");
+
+  // base changes, and so does dependent (which dependsOn base): both are left out, t1 is not.
+  p.write("index.js", program({ ...shape, t1: "3", t2: "3", baseValue: "b2", dependentValue: "d2" }));
+  p.clearOps();
+  await p.up("--exclude", thing("base"), "--exclude-dependents");
+  assert.deepEqual(ops(), ["update t1"]);
+  state = await p.resources();
+  assert.equal(byName(state, "base").outputs?.["value"], "b");
+  assert.equal(byName(state, "dependent").outputs?.["value"], "d");
+  assert.equal(byName(state, "t1").outputs?.["value"], "3");
+  // Without --exclude-dependents the dependent's change would show; with it the preview is clean.
+  await p.pulumi(["preview", "--exclude", thing("base"), "--exclude-dependents", "--expect-no-changes"]);
+  await p.pulumi(["preview", "--exclude", thing("base"), "--expect-no-changes"], { expectCode: 255 });
 });
 
 test("destroy --exclude-protected deletes dependents first and keeps the protected resource", async () => {

@@ -1,0 +1,205 @@
+// Engine overhead bench: N resources of a do-nothing provider (written with @pulumi/pulumi/provider,
+// run as the plugin `pulumi-resource-nop` from $PULUMI_HOME/plugins), program shaped as a chain with
+// fan-out, driven through the real CLI on a file:// backend in a temp dir. Prints up / no-op preview /
+// destroy seconds, ms per resource, state bytes written per update, and the floor: the same program
+// and SDK against a monitor that answers at once and does nothing else.
+//
+// Usage: node bench/engine/run.mjs [--sizes 1000,10000] [--runs K] [--cpu-prof DIR] [--keep] [--repo DIR]
+// With --runs K every figure is the fastest of K runs (the machine is shared; the minimum is the
+// measurement least disturbed by others).
+import { spawn } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { startFloorMonitor } from "./floor-monitor.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+function flag(name) {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : (process.argv[i + 1] ?? "");
+}
+// --repo: measure the CLI and engine of another built checkout (e.g. the last commit, for before/after).
+const repo = resolve(flag("--repo") ?? join(here, "..", ".."));
+const nodeModules = join(repo, "node_modules");
+const cliMain = join(repo, "packages", "cli", "dist", "main.js");
+const counterUrl = pathToFileURL(join(here, "count-writes.mjs")).href;
+
+const sizes = (flag("--sizes") ?? "1000,10000").split(",").map(Number).filter((n) => n > 0);
+const cpuProfDir = flag("--cpu-prof");
+const keep = process.argv.includes("--keep");
+const runs = Math.max(1, Number(flag("--runs") ?? 1));
+const FANOUT = 10; // each chain link has FANOUT-1 leaves hanging off it
+const PARALLEL = 16;
+
+const PROVIDER_JS = `
+const provider = require("@pulumi/pulumi/provider");
+// Does nothing: every call answers from its arguments.
+provider.main({
+  version: "1.0.0",
+  async check(urn, olds, news) { return { inputs: news }; },
+  async diff(id, urn, olds, news) { return { changes: false }; },
+  async create(urn, inputs) { return { id: "nop-" + urn.slice(urn.lastIndexOf("::") + 2), outs: inputs }; },
+  async read(id, urn, props) { return { id, props }; },
+  async update(id, urn, olds, news) { return { outs: news }; },
+  async delete() {},
+}, process.argv.slice(2));
+`;
+
+function programJs(n) {
+  return `
+const pulumi = require("@pulumi/pulumi");
+class Nop extends pulumi.CustomResource {
+  constructor(name, args, opts) { super("nop:index:Thing", name, args, opts); }
+}
+// A chain of links, each the root of a fan-out: link i waits for link i-1's id; leaves wait for their link's.
+const N = ${n}, FANOUT = ${FANOUT};
+let prev;
+let count = 0;
+for (let i = 0; count < N; i++) {
+  const link = new Nop("link-" + i, { index: i, prev: prev ? prev.id : "", note: "chain link" });
+  count++;
+  for (let j = 1; j < FANOUT && count < N; j++, count++) {
+    new Nop("leaf-" + i + "-" + j, { index: j, link: link.id, note: "fan-out leaf" });
+  }
+  prev = link;
+}
+exports.last = prev.id;
+`;
+}
+
+function makeProject(root, n) {
+  const dir = join(root, "project");
+  const home = join(root, "home");
+  const state = join(root, "state");
+  for (const d of [dir, home, state]) mkdirSync(d, { recursive: true });
+  symlinkSync(nodeModules, join(dir, "node_modules"), "dir");
+  writeFileSync(join(dir, "Pulumi.yaml"), "name: enginebench\nruntime: nodejs\n");
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "enginebench", main: "index.js" }));
+  writeFileSync(join(dir, "index.js"), programJs(n));
+  const plugin = join(home, "plugins", "resource-nop-v1.0.0");
+  mkdirSync(plugin, { recursive: true });
+  symlinkSync(nodeModules, join(plugin, "node_modules"), "dir");
+  writeFileSync(join(plugin, "provider.js"), PROVIDER_JS);
+  writeFileSync(join(plugin, "pulumi-resource-nop"), `#!/bin/sh\nexec "${process.execPath}" "$(dirname "$0")/provider.js" "$@"\n`);
+  chmodSync(join(plugin, "pulumi-resource-nop"), 0o755);
+  const env = {
+    ...process.env,
+    PULUMI_HOME: home,
+    PULUMI_BACKEND_URL: `file://${state}`,
+    PULUMI_CONFIG_PASSPHRASE: "bench",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    STACKYARD_BENCH_STATE_DIR: state,
+  };
+  delete env.PULUMI_ACCESS_TOKEN;
+  delete env.NODE_OPTIONS;
+  return { root, dir, home, state, env };
+}
+
+/** Runs the CLI (node directly, so --import and --cpu-prof reach it); resolves with seconds and bytes written. */
+async function cli(p, label, args, { profile = false } = {}) {
+  const writes = join(p.root, `writes-${label}.json`);
+  const logPath = join(p.root, `${label}.log`);
+  const log = openSync(logPath, "w");
+  const nodeArgs = ["--import", counterUrl];
+  if (profile && cpuProfDir) nodeArgs.push("--cpu-prof", "--cpu-prof-dir", cpuProfDir, "--cpu-prof-name", `cli-${label}.cpuprofile`);
+  const t0 = process.hrtime.bigint();
+  const child = spawn(process.execPath, [...nodeArgs, cliMain, ...args, "--non-interactive"], {
+    cwd: p.dir,
+    env: { ...p.env, STACKYARD_BENCH_WRITES: writes },
+    stdio: ["ignore", log, log],
+  });
+  const code = await new Promise((res) => child.once("close", (c) => res(c)));
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  closeSync(log);
+  if (code !== 0) {
+    const text = readFileSync(logPath, "utf8");
+    throw new Error(`pulumi ${args.join(" ")} exited ${code}:\n${text.slice(-3000)}`);
+  }
+  const bytes = existsSync(writes) ? JSON.parse(readFileSync(writes, "utf8")) : undefined;
+  return { seconds, bytes };
+}
+
+/** The same program and SDK against the trivial monitor, launched the way our engine launches programs. */
+async function floor(p, dryRun) {
+  const { SUPPORTED_FEATURES } = await import(pathToFileURL(join(repo, "packages", "engine", "dist", "program", "monitor.js")).href);
+  const { programArguments, programEnvironment, resolveFromProgram } = await import(pathToFileURL(join(repo, "packages", "engine", "dist", "program", "program-host.js")).href);
+  const project = "enginebench";
+  const stack = "dev";
+  const t0 = process.hrtime.bigint();
+  const monitor = await startFloorMonitor({ nodeModules, project, stack, features: [...SUPPORTED_FEATURES.keys()], dryRun, parallel: PARALLEL });
+  const launch = {
+    source: { kind: "nodejs", rootDirectory: p.dir, programDirectory: p.dir, entryPoint: ".", runtimeOptions: {} },
+    identity: { organization: "organization", project, stack },
+    monitorAddress: monitor.address,
+    engineAddress: monitor.address,
+    dryRun,
+    parallel: PARALLEL,
+    config: {},
+    configSecretKeys: [],
+    onOutput() {},
+  };
+  const runPath = resolveFromProgram(p.dir, "@pulumi/pulumi/cmd/run");
+  const child = spawn(process.execPath, programArguments(launch, runPath), { cwd: p.dir, env: programEnvironment(launch, p.env), stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-3000)));
+  const code = await new Promise((res) => child.once("close", (c) => res(c)));
+  await monitor.close();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (code !== 0) throw new Error(`floor program exited ${code}:\n${stderr}`);
+  return { seconds, registrations: monitor.registrations() };
+}
+
+const stateBytes = (b) => (b ? b.checkpoint + b.journal : NaN);
+const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
+const mb = (n) => `${(n / 1e6).toFixed(2)} MB`;
+
+console.log(`# Stackyard engine bench (node ${process.version}); do-nothing plugin provider, chain of links with ${FANOUT - 1} leaves each, --parallel ${PARALLEL}${runs > 1 ? `; fastest of ${runs} runs` : ""}; CLI from ${repo}`);
+const rows = [];
+for (const n of sizes) {
+  const root = mkdtempSync(join(tmpdir(), `stackyard-bench-engine-${n}-`));
+  try {
+    const p = makeProject(root, n);
+    const fastest = (a, b) => (a === undefined || b.seconds < a.seconds ? b : a);
+    let floorUp, floorPreview, up, preview, destroy;
+    await cli(p, "init", ["stack", "init", "dev"]);
+    for (let i = 0; i < runs; i++) {
+      floorUp = fastest(floorUp, await floor(p, false));
+      floorPreview = fastest(floorPreview, await floor(p, true));
+      if (floorUp.registrations < n) throw new Error(`floor saw ${floorUp.registrations} registrations, expected ≥ ${n}`);
+      const profile = i === 0;
+      up = fastest(up, await cli(p, "up", ["up", "--yes", "--skip-preview", "--color", "never"], { profile }));
+      preview = fastest(preview, await cli(p, "preview", ["preview", "--color", "never", "--expect-no-changes"], { profile }));
+      destroy = fastest(destroy, await cli(p, "destroy", ["destroy", "--yes", "--skip-preview", "--color", "never"], { profile }));
+    }
+    const r = { n, floorUp, floorPreview, up, preview, destroy };
+    rows.push(r);
+    console.log(`\n## N = ${n}`);
+    console.log(`floor (program + SDK, trivial monitor): up ${fmt(floorUp.seconds)} s (${fmt((floorUp.seconds * 1000) / n)} ms/res), preview ${fmt(floorPreview.seconds)} s`);
+    const line = (name, m, fl) => {
+      const perRes = (m.seconds * 1000) / n;
+      const extra = fl ? `  ratio to floor ${fmt(m.seconds / fl.seconds)}x, overhead ${fmt(((m.seconds - fl.seconds) * 1000) / n)} ms/res` : "";
+      const cpu = m.bytes?.cpuMs !== undefined ? `  (CLI process CPU ${fmt(m.bytes.cpuMs / n)} ms/res)` : "";
+      console.log(`${name.padEnd(8)} ${fmt(m.seconds).padStart(7)} s  ${fmt(perRes).padStart(6)} ms/res${extra}${cpu}`);
+    };
+    line("up", up, floorUp);
+    line("preview", preview, floorPreview);
+    line("destroy", destroy);
+    for (const [name, m] of [["up", up], ["destroy", destroy]]) {
+      const b = m.bytes;
+      console.log(`state bytes written by ${name}: ${mb(stateBytes(b))} (checkpoint ${mb(b.checkpoint)} + journal ${mb(b.journal)}; ${fmt(stateBytes(b) / n, 0)} B/res), plus history ${mb(b.history)}, backups ${mb(b.backup)}`);
+    }
+    console.log(`state bytes written by preview: ${stateBytes(preview.bytes)}`);
+  } finally {
+    if (keep) console.log(`(kept ${root})`);
+    else rmSync(root, { recursive: true, force: true });
+  }
+}
+
+if (rows.length > 1) {
+  console.log(`\n## scaling`);
+  const [a, b] = [rows[0], rows[rows.length - 1]];
+  const k = b.n / a.n;
+  console.log(`N ×${k}: up state bytes ×${fmt(stateBytes(b.up.bytes) / stateBytes(a.up.bytes))}, destroy ×${fmt(stateBytes(b.destroy.bytes) / stateBytes(a.destroy.bytes))} (linear would be ×${k}, quadratic ×${k * k})`);
+}
+console.log(`\ntargets: up ≤ 1.2x floor and ≤ 1 ms/res above it; no-op preview ≤ 1.2x floor; state bytes per update O(n)`);

@@ -1,0 +1,90 @@
+/**
+ * Starts the Engine service worker (engine-service-worker.ts) and relays what it forwards to the
+ * monitor's handler. When no worker can start, the monitor's own Engine service stands in
+ * (`sameThreadEngineService`).
+ */
+import { Worker } from "node:worker_threads";
+import type { LogSeverity, MonitorHandler } from "./monitor.js";
+
+export type EngineServiceMessage =
+  | { kind: "ready"; address: string }
+  | { kind: "failed"; message: string }
+  | { kind: "log"; severity: number; message: string; urn: string; streamId: number; ephemeral: boolean }
+  | { kind: "root"; urn: string }
+  | { kind: "flushed"; id: number };
+
+export type EngineServiceRequest = { kind: "flush"; id: number } | { kind: "close" };
+
+export interface EngineService {
+  address: string;
+  /** Resolves once every log the service has answered so far has reached the handler. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const SEVERITIES: LogSeverity[] = ["debug", "info", "warning", "error"];
+
+/** Resolves to undefined when the worker cannot start. */
+export async function startEngineService(handler: Pick<MonitorHandler, "log" | "setRootResource">): Promise<EngineService | undefined> {
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL("./engine-service-worker.js", import.meta.url));
+  } catch {
+    return undefined;
+  }
+  const flushes = new Map<number, () => void>();
+  let nextFlush = 0;
+  const address = await new Promise<string | undefined>((resolve) => {
+    worker.on("message", (m: EngineServiceMessage) => {
+      switch (m.kind) {
+        case "ready":
+          return resolve(m.address);
+        case "failed":
+          return resolve(undefined);
+        case "log":
+          return handler.log(SEVERITIES[m.severity] ?? "info", m.message, m.urn, m.streamId, m.ephemeral);
+        case "root":
+          return handler.setRootResource(m.urn);
+        case "flushed":
+          flushes.get(m.id)?.();
+          flushes.delete(m.id);
+      }
+    });
+    worker.once("error", () => resolve(undefined));
+    worker.once("exit", () => {
+      resolve(undefined);
+      for (const done of flushes.values()) done();
+      flushes.clear();
+    });
+  });
+  if (!address) {
+    await worker.terminate();
+    return undefined;
+  }
+  let exited = false;
+  worker.once("exit", () => (exited = true));
+  return {
+    address,
+    flush: () =>
+      exited
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const id = nextFlush++;
+            flushes.set(id, resolve);
+            worker.postMessage({ kind: "flush", id } satisfies EngineServiceRequest);
+          }),
+    close: async () => {
+      if (exited) return;
+      const gone = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+      worker.postMessage({ kind: "close" } satisfies EngineServiceRequest);
+      const timer = setTimeout(() => void worker.terminate(), 3000);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The Engine service the monitor itself serves at `address`. */
+export function sameThreadEngineService(address: string): EngineService {
+  return { address, flush: async () => {}, close: async () => {} };
+}
