@@ -26,6 +26,7 @@ export async function startFloorMonitor({ nodeModules, project, stack, features,
   const supported = new Set(features);
   let root = "";
   let registrations = 0;
+  let logs = 0;
   const server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024 });
   const empty = (_call, cb) => cb(null, new emptyPb.Empty());
   server.addService(resourceGrpc.ResourceMonitorService, {
@@ -51,7 +52,10 @@ export async function startFloorMonitor({ nodeModules, project, stack, features,
     signalAndWaitForShutdown: empty,
   });
   server.addService(engineGrpc.EngineService, {
-    log: empty,
+    log: (call, cb) => {
+      logs++;
+      empty(call, cb);
+    },
     getRootResource: (_call, cb) => cb(null, new enginePb.GetRootResourceResponse().setUrn(root)),
     setRootResource: (call, cb) => {
       root = call.request.getUrn();
@@ -63,6 +67,7 @@ export async function startFloorMonitor({ nodeModules, project, stack, features,
   return {
     address: `127.0.0.1:${port}`,
     registrations: () => registrations,
+    logs: () => logs,
     close: () => new Promise((res) => server.tryShutdown(() => res())),
   };
 }

@@ -147,7 +147,7 @@ async function floor(p, dryRun) {
   await monitor.close();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (code !== 0) throw new Error(`floor program exited ${code}:\n${stderr}`);
-  return { seconds, registrations: monitor.registrations() };
+  return { seconds, registrations: monitor.registrations(), logs: monitor.logs() };
 }
 
 const stateBytes = (b) => (b ? b.checkpoint + b.journal : NaN);
@@ -175,7 +175,7 @@ for (const n of sizes) {
     const r = { n, floorUp, floorPreview, up, preview, destroy };
     rows.push(r);
     console.log(`\n## N = ${n}`);
-    console.log(`floor (program + SDK, trivial monitor): up ${fmt(floorUp.seconds)} s (${fmt((floorUp.seconds * 1000) / n)} ms/res), preview ${fmt(floorPreview.seconds)} s`);
+    console.log(`floor (program + SDK, trivial monitor): up ${fmt(floorUp.seconds)} s (${fmt((floorUp.seconds * 1000) / n)} ms/res), preview ${fmt(floorPreview.seconds)} s; the SDK sent ${fmt(floorUp.logs / n, 1)} log calls per resource`);
     const line = (name, m, fl) => {
       const perRes = (m.seconds * 1000) / n;
       const extra = fl ? `  ratio to floor ${fmt(m.seconds / fl.seconds)}x, overhead ${fmt(((m.seconds - fl.seconds) * 1000) / n)} ms/res` : "";

@@ -21,6 +21,11 @@ export async function runOperation(request: OperationRequest): Promise<Operation
   const decoded = await codec.decodeDeployment(request.base);
   const old = new OldState(decoded.resources, decoded.pending);
   const deployment = new Deployment(request, old, codec);
+  // Pulumi's state always names its secrets manager; a new stack's base may not have one yet.
+  const baseProvider = request.base?.secrets_providers;
+  if (deployment.writer.enabled && (baseProvider?.type !== request.secrets.type || JSON.stringify(baseProvider?.state) !== JSON.stringify(request.secrets.state))) {
+    await deployment.writer.secretsManager({ type: request.secrets.type, state: request.secrets.state });
+  }
 
   const prelude: Record<string, string> = {};
   for (const [k, v] of Object.entries(request.config)) prelude[k] = v.secret ? SECRET_MASK : v.value;

@@ -19,6 +19,7 @@ export class JournalWriter {
   private sequence = 0;
   private operation = 0;
   private tail: Promise<void> = Promise.resolve();
+  private readonly unacknowledged = new Set<Promise<void>>();
 
   constructor(private readonly sink: JournalSink | undefined, private readonly codec: StateCodec) {}
 
@@ -81,21 +82,36 @@ export class JournalWriter {
     return this.enqueue(async () => entry(JournalEntryKind.Write, this.nextOperationId(), { newSnapshot: deployment }));
   }
 
-  /** Resolves when every entry so far has reached the sink. */
-  flush(): Promise<void> {
-    return this.tail;
+  /** Records the secrets manager the state's ciphertexts belong to (when it is not the base's). */
+  secretsManager(provider: { type: string; state: unknown }): Promise<void> {
+    return this.enqueue(async () => entry(JournalEntryKind.SecretsManager, this.nextOperationId(), { secretsProvider: provider as JournalEntry["secretsProvider"] }));
   }
 
+  /** Resolves when every entry so far has been acknowledged by the sink. */
+  async flush(): Promise<void> {
+    await this.tail;
+    await Promise.allSettled([...this.unacknowledged]);
+  }
+
+  /**
+   * Entries are encoded and handed to the sink one at a time, in sequence order, but the next one
+   * does not wait for the previous acknowledgement: a sink that sends entries over the network can
+   * then carry the entries of parallel steps in one request. Each caller still waits for its own
+   * entry's acknowledgement before the provider call the entry guards.
+   */
   private enqueue(make: () => Promise<Omit<JournalEntry, "sequenceID">>): Promise<void> {
     if (!this.sink) return Promise.resolve();
     const sink = this.sink;
-    const next = this.tail.then(async () => {
+    let acknowledged: Promise<void> = Promise.resolve();
+    const handedOver = this.tail.then(async () => {
       const partial = await make();
-      await sink.append({ ...partial, sequenceID: ++this.sequence } as JournalEntry);
+      acknowledged = sink.append({ ...partial, sequenceID: ++this.sequence } as JournalEntry);
+      this.unacknowledged.add(acknowledged);
+      void acknowledged.catch(() => {}).finally(() => this.unacknowledged.delete(acknowledged));
     });
     // Later entries still go out after a failed one; the failure is reported to its own caller.
-    this.tail = next.catch(() => {});
-    return next;
+    this.tail = handedOver.catch(() => {});
+    return handedOver.then(() => acknowledged);
   }
 }
 
