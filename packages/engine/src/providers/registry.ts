@@ -44,6 +44,7 @@ export class ProviderRegistry {
   private readonly clients: ProviderClient[] = [];
   /** Instances started ahead of need (see `prestart`), by package and version. */
   private readonly warm = new Map<string, Promise<Provider>[]>();
+  private readonly starting = new Set<Promise<Provider>>();
 
   constructor(private readonly options: RegistryOptions) {}
 
@@ -68,7 +69,15 @@ export class ProviderRegistry {
     return prestarted ?? this.start(pkg, version);
   }
 
-  private async start(pkg: string, version: string | undefined): Promise<Provider> {
+  /** Every start is tracked so that `close` can wait for one still under way and stop it too. */
+  private start(pkg: string, version: string | undefined): Promise<Provider> {
+    const started = this.startInstance(pkg, version);
+    this.starting.add(started);
+    void started.catch(() => {}).finally(() => this.starting.delete(started));
+    return started;
+  }
+
+  private async startInstance(pkg: string, version: string | undefined): Promise<Provider> {
     if (pkg === "pulumi") return new BuiltinProvider(this.options.builtinHost);
     const { identity, config, search } = this.options;
     const env: NodeJS.ProcessEnv = {
@@ -125,6 +134,8 @@ export class ProviderRegistry {
   }
 
   async close(): Promise<void> {
+    // A plugin still starting (prestarted and never needed, say) would outlive the operation.
+    await Promise.allSettled([...this.starting]);
     for (const client of this.clients) client.close();
     for (const plugin of this.processes) plugin.kill();
     await Promise.all(this.processes.map((p) => p.exited));
