@@ -96,25 +96,17 @@ export function remoteOperation(command: string, flags: OperationFlags): string 
   }
 }
 
-/** A thin client for the service's deployment routes. */
+/** A call to the service's deployment routes, with the CLI's transport and its `[code] message` errors. */
 export async function serviceCall<T>(t: Pick<RemoteTarget, "url" | "token">, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(t.url.replace(/\/+$/, "") + path, {
-    method,
-    headers: {
-      Accept: "application/vnd.pulumi+8", "Content-Type": "application/json", Authorization: `token ${t.token}`,
-      "X-Pulumi-Deployment-Initiator": "cli",
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  let json: unknown;
+  const { ServiceClient } = await import("../backend/service/client.js");
   try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
+    return await new ServiceClient(t.url, t.token).call<T>(method, path, {
+      ...(body !== undefined ? { body } : {}),
+      headers: { "X-Pulumi-Deployment-Initiator": "cli" },
+    });
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
   }
-  if (!res.ok) throw new CliError(`[${res.status}] ${(json as { message?: string } | undefined)?.message ?? (text || res.statusText)}`);
-  return json as T;
 }
 
 /** Which service, token and stack (`org/project/stack`, `org/stack`, or `stack` in a project) to use. */

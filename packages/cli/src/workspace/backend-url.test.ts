@@ -16,6 +16,7 @@ test("dispatch by scheme", async () => {
   assert.equal(backendKind("file://~"), "diy");
   assert.equal(backendKind("https://api.x"), "service");
   assert.equal(backendKind("s3://bucket"), undefined);
-  await assert.rejects(openBackend("https://api.example.com"), (e: unknown) => e instanceof CliError && /not yet supported/.test(e.message));
+  // A service backend needs an access token before any request goes out.
+  await assert.rejects(openBackend("https://api.example.com", { env: {} }), (e: unknown) => e instanceof CliError && /not logged in to https:\/\/api\.example\.com/.test(e.message));
   await assert.rejects(openBackend("gopher://x"), /unknown backend cloudUrl format 'gopher:\/\/x'/);
 });

@@ -27,7 +27,6 @@ const SEVERITIES: LogSeverity[] = ["debug", "info", "warning", "error"];
 /** Resolves to undefined when the worker cannot start. */
 export async function startEngineService(handler: Pick<MonitorHandler, "log" | "setRootResource">): Promise<EngineService | undefined> {
   let worker: Worker;
-  if (process.env["STACKYARD_TMP_NO_WORKER"]) return undefined;
   try {
     worker = new Worker(new URL("./engine-service-worker.js", import.meta.url));
   } catch {

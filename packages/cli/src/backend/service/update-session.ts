@@ -32,7 +32,7 @@ interface Waiter<T> {
  * Sends items in order, one request at a time; whatever queued up during a request goes in the
  * next one. After a failure every later item fails too: a journal with a hole cannot be replayed.
  */
-class OrderedUploader<T> {
+export class OrderedUploader<T> {
   private queue: Waiter<T>[] = [];
   private sending = false;
   private failure: Error | undefined;

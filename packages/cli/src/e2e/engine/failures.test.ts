@@ -27,8 +27,8 @@ before(async () => {
 after(() => p?.cleanup());
 
 test("a program that throws exits 255 with its message; the next up works", async () => {
-  // On Node 20 the SDK spends ~20-30 s of the program's own CPU formatting the unhandled rejection
-  // (util.inspect of a large error graph) before it exits; the SDK itself asks for Node >= 22.
+  // On Node 20 this used to take 20-30 s: the SDK's util.inspect of the error loops in Node's
+  // markNodeModules; the engine's inspect guard (engine/src/program/node20-inspect-guard.ts) avoids it.
   p.write("index.js", program(`new Thing("extra", { label: "extra" });`, `throw new pulumi.RunError("the program gave up: xyzzy");`));
   const run = await p.pulumi(["up", "--yes", "--skip-preview"], { expectCode: 255 });
   assert.match(run.stdout + run.stderr, /the program gave up: xyzzy/);
