@@ -63,6 +63,8 @@ export async function startEngineService(handler: Pick<MonitorHandler, "log" | "
   }
   let exited = false;
   worker.once("exit", () => (exited = true));
+  // The monitor keeps the process alive while an operation runs; a worker left behind must not.
+  worker.unref();
   return {
     address,
     flush: () =>
@@ -70,11 +72,17 @@ export async function startEngineService(handler: Pick<MonitorHandler, "log" | "
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
             const id = nextFlush++;
-            flushes.set(id, resolve);
+            // Held while an answer is awaited, so the process cannot end in between.
+            worker.ref();
+            flushes.set(id, () => {
+              if (flushes.size <= 1) worker.unref();
+              resolve();
+            });
             worker.postMessage({ kind: "flush", id } satisfies EngineServiceRequest);
           }),
     close: async () => {
       if (exited) return;
+      worker.ref();
       const gone = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
       worker.postMessage({ kind: "close" } satisfies EngineServiceRequest);
       const timer = setTimeout(() => void worker.terminate(), 3000);

@@ -68,13 +68,14 @@ test("SIGKILL mid-create leaves a pending operation that the next run reports an
   process.kill(-child.pid!, "SIGKILL");
   await closed;
 
-  // The checkpoint is whole JSON and records the interrupted create.
-  const checkpoint = JSON.parse(p.checkpointText()) as { checkpoint: { latest: { pending_operations?: { type: string; resource: { urn: string } }[] } } };
-  const pending = checkpoint.checkpoint.latest.pending_operations ?? [];
-  assert.deepEqual(pending.map((op) => [op.type, op.resource.urn.split("::").pop()]), [["creating", "slow"]]);
-
-  // The next run reports it (after breaking the dead process's lock with cancel if one is left).
+  // Once the dead process's lock is broken, the stack's state (checkpoint plus the journal the dead
+  // update left, replayed) records the interrupted create.
   await p.pulumi(["cancel", "--yes"], { expectCode: undefined }).catch(() => undefined);
+  const pending = (await p.exportState()).deployment.pending_operations ?? [];
+  assert.deepEqual(pending.map((op) => [op.type, op.resource.urn.split("::").pop()]), [["creating", "slow"]]);
+  JSON.parse(p.checkpointText()); // and the stack file itself is whole JSON
+
+  // The next run reports it.
   p.write("index.js", program(`new Thing("fine", { label: "fine" });\nnew Thing("slow", { label: "slow" });`));
   const next = await p.up();
   assert.match(next.stdout + next.stderr, /pending operations? from previous deployment/);
