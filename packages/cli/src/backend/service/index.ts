@@ -6,7 +6,7 @@ import { PULUMI_VERSION } from "@stackyard/engine/version";
 import type { ServiceUser } from "@stackyard/protocol";
 import type { Account, Credentials } from "../../workspace/home.js";
 import { ServiceClient, ServiceError } from "./client.js";
-import { ServiceBackend } from "./service-backend.js";
+import { ServiceBackend, tokenInformationOf } from "./service-backend.js";
 
 export { ServiceBackend } from "./service-backend.js";
 export { ServiceClient, ServiceError } from "./client.js";
@@ -70,12 +70,7 @@ export async function loginToService(
   };
   if (options.insecure) account.insecure = true;
   if (options.defaultOrg) account["defaultOrg"] = options.defaultOrg;
-  if (user.tokenInfo?.name) {
-    account.tokenInformation = {
-      name: user.tokenInfo.name,
-      ...(user.tokenInfo.organization ? { organization: user.tokenInfo.organization } : {}),
-      ...(user.tokenInfo.team ? { team: user.tokenInfo.team } : {}),
-    };
-  }
+  const tokenInformation = tokenInformationOf(user);
+  if (tokenInformation) account.tokenInformation = tokenInformation;
   return account;
 }

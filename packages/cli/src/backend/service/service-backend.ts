@@ -38,6 +38,13 @@ export interface ServiceFacts {
   capabilities: Set<string>;
 }
 
+/** What `whoami -v` shows of the token: absent for a personal token. */
+export function tokenInformationOf(user: ServiceUser): UserInfo["tokenInformation"] {
+  const t = user.tokenInfo;
+  if (!t?.name) return undefined;
+  return { name: t.name, ...(t.organization ? { organization: t.organization } : {}), ...(t.team ? { team: t.team } : {}) };
+}
+
 /** The journal format this client writes (journal entries instead of checkpoints). */
 const JOURNAL_VERSION = 1;
 const IMPORT_POLL_MS = 100;
@@ -96,13 +103,8 @@ export class ServiceBackend implements Backend {
   async currentUser(): Promise<UserInfo> {
     const { user } = this.facts;
     const info: UserInfo = { user: user.githubLogin, organizations: (user.organizations ?? []).map((o) => o.githubLogin), url: this.url };
-    if (user.tokenInfo?.name) {
-      info.tokenInformation = {
-        name: user.tokenInfo.name,
-        ...(user.tokenInfo.organization ? { organization: user.tokenInfo.organization } : {}),
-        ...(user.tokenInfo.team ? { team: user.tokenInfo.team } : {}),
-      };
-    }
+    const tokenInformation = tokenInformationOf(user);
+    if (tokenInformation) info.tokenInformation = tokenInformation;
     return info;
   }
 

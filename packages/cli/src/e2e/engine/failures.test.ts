@@ -5,7 +5,6 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import { TestProject, byName } from "./support.js";
 
 function program(extra: string, prologue = ""): string {
@@ -58,15 +57,9 @@ test("a failing provider create exits 255 with the provider's message; nothing p
 test("SIGKILL mid-create leaves a pending operation that the next run reports and refresh resolves", async () => {
   p.clearOps();
   p.write("index.js", program(`new Thing("fine", { label: "fine" });\nnew Thing("slow", { label: "slow", sleepMs: 60000 });`));
-  const child = p.spawn(["up", "--yes", "--skip-preview"]);
-  let output = "";
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  const closed = new Promise((res) => child.once("close", res));
-  for (let i = 0; i < 300 && !p.ops().includes("begin-create slow"); i++) await sleep(100);
-  assert.ok(p.ops().includes("begin-create slow"), `create never started:\n${output}`);
-  process.kill(-child.pid!, "SIGKILL");
-  await closed;
+  const run = await p.spawnUntilOp(["up", "--yes", "--skip-preview"], "begin-create slow");
+  process.kill(-run.child.pid!, "SIGKILL");
+  await run.closed;
 
   // Once the dead process's lock is broken, the stack's state (checkpoint plus the journal the dead
   // update left, replayed) records the interrupted create.

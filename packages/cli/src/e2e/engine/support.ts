@@ -145,6 +145,21 @@ export class TestProject {
     });
   }
 
+  /**
+   * Starts the CLI and resolves once the provider log shows `op` (e.g. "begin-create slow"), so a
+   * test can interfere mid-operation; `closed` resolves with the exit code, `output()` is all it printed.
+   */
+  async spawnUntilOp(args: string[], op: string): Promise<{ child: ChildProcess; closed: Promise<number | null>; output: () => string }> {
+    const child = this.spawn(args);
+    let output = "";
+    child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+    const closed = new Promise<number | null>((res) => child.once("close", res));
+    for (let i = 0; i < 300 && !this.ops().includes(op); i++) await new Promise((r) => setTimeout(r, 100));
+    if (!this.ops().includes(op)) throw new Error(`'${op}' never happened:\n${output}`);
+    return { child, closed, output: () => output };
+  }
+
   /** Runs the CLI; rejects when the exit code is not the expected one (0 unless `expectCode`). */
   async pulumi(args: string[], options: { expectCode?: number; env?: NodeJS.ProcessEnv } = {}): Promise<PulumiResult> {
     const child = this.spawn(args, options.env);

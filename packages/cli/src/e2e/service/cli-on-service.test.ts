@@ -12,7 +12,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import { TestProject, byName, REPO_ROOT } from "../engine/support.js";
 
 const TOKEN = "pul-cli0on0service0000000000000000000000000";
@@ -187,15 +186,9 @@ for (const kind of ["sqlite", "postgres"] as const) {
     test("a CLI killed mid-update: the next update is refused, cancel unlocks, refresh resolves the pending create", async () => {
       p.clearOps();
       p.write("index.js", program(`new Thing("slow", { label: "slow", sleepMs: 60000 });`));
-      const child = p.spawn(["up", "--yes", "--skip-preview"]);
-      let output = "";
-      child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-      child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-      const closed = new Promise((res) => child.once("close", res));
-      for (let i = 0; i < 300 && !p.ops().includes("begin-create slow"); i++) await sleep(100);
-      assert.ok(p.ops().includes("begin-create slow"), `create never started:\n${output}`);
-      process.kill(-child.pid!, "SIGKILL");
-      await closed;
+      const run = await p.spawnUntilOp(["up", "--yes", "--skip-preview"], "begin-create slow");
+      process.kill(-run.child.pid!, "SIGKILL");
+      await run.closed;
 
       const refused = await p.pulumi(["up", "--yes", "--skip-preview"], { expectCode: 255 });
       assert.match(refused.stderr, /\[409\] Conflict: Another update is currently in progress\./);
@@ -212,16 +205,10 @@ for (const kind of ["sqlite", "postgres"] as const) {
     test("the service killed with SIGKILL mid-update and restarted: the update completes", async () => {
       p.clearOps();
       p.write("index.js", program(`new Thing("late", { label: "late", sleepMs: 3000 });`));
-      const child = p.spawn(["up", "--yes", "--skip-preview"]);
-      let output = "";
-      child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-      child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-      const exited = new Promise<number | null>((res) => child.once("close", res));
-      for (let i = 0; i < 300 && !p.ops().includes("begin-create late"); i++) await sleep(100);
-      assert.ok(p.ops().includes("begin-create late"), `create never started:\n${output}`);
+      const run = await p.spawnUntilOp(["up", "--yes", "--skip-preview"], "begin-create late");
       await svc.kill("SIGKILL");
       await svc.start();
-      assert.equal(await exited, 0, output);
+      assert.equal(await run.closed, 0, run.output());
       const late = byName(await p.resources(), "late");
       assert.ok(late.id);
       assert.equal((await p.exportState()).deployment.pending_operations, undefined);
