@@ -133,7 +133,13 @@ export class ServiceBackend implements Backend {
   async getStack(ref: StackRef): Promise<StackSummary | undefined> {
     const stack = await this.stack(ref);
     if (!stack) return undefined;
-    return { ref, ...(stack.currentOperation ? { updateInProgress: true } : {}) };
+    return { ref, url: this.consoleUrl(ref), ...(stack.currentOperation ? { updateInProgress: true } : {}) };
+  }
+
+  /** The stack's page in the service's console. */
+  private consoleUrl(ref: StackRef): string {
+    const enc = encodeURIComponent;
+    return `${this.client.baseUrl}/console/#/stacks/${enc(ref.organization)}/${enc(ref.project)}/${enc(ref.name)}`;
   }
 
   async listStacks(filter: { project?: string; organization?: string; tag?: { name: string; value?: string } }): Promise<StackSummary[]> {
@@ -151,7 +157,8 @@ export class ServiceBackend implements Backend {
       const query = q.toString();
       const page = await this.client.call<ListStacksResponse>("GET", `/api/user/stacks${query ? `?${query}` : ""}`);
       for (const s of page.stacks ?? []) {
-        const summary: StackSummary = { ref: { organization: s.orgName, project: s.projectName, name: s.stackName } };
+        const ref = { organization: s.orgName, project: s.projectName, name: s.stackName };
+        const summary: StackSummary = { ref, url: this.consoleUrl(ref) };
         // 0 is how the service says an update is running.
         if (s.lastUpdate === 0) summary.updateInProgress = true;
         else if (s.lastUpdate !== undefined) summary.lastUpdate = s.lastUpdate;
