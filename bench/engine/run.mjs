@@ -46,12 +46,20 @@ provider.main({
 }, process.argv.slice(2));
 `;
 
+// The provider's SDK package, shaped like a generated one: it declares its plugin, so the engine
+// knows (as Pulumi's does, from the language host's required plugins) to start it with the program.
+const SDK_PACKAGE_JSON = JSON.stringify({ name: "@bench/nop", version: "1.0.0", main: "index.js", pulumi: { resource: true, name: "nop", version: "1.0.0" } });
+const SDK_INDEX_JS = `
+const pulumi = require("@pulumi/pulumi");
+class Thing extends pulumi.CustomResource {
+  constructor(name, args, opts) { super("nop:index:Thing", name, args, { version: "1.0.0", ...opts }); }
+}
+exports.Thing = Thing;
+`;
+
 function programJs(n) {
   return `
-const pulumi = require("@pulumi/pulumi");
-class Nop extends pulumi.CustomResource {
-  constructor(name, args, opts) { super("nop:index:Thing", name, args, opts); }
-}
+const { Thing: Nop } = require("@bench/nop");
 // A chain of links, each the root of a fan-out: link i waits for link i-1's id; leaves wait for their link's.
 const N = ${n}, FANOUT = ${FANOUT};
 let prev;
@@ -73,9 +81,13 @@ function makeProject(root, n) {
   const home = join(root, "home");
   const state = join(root, "state");
   for (const d of [dir, home, state]) mkdirSync(d, { recursive: true });
-  symlinkSync(nodeModules, join(dir, "node_modules"), "dir");
+  // The workspace's @pulumi packages, plus the provider's SDK package.
+  mkdirSync(join(dir, "node_modules", "@bench", "nop"), { recursive: true });
+  symlinkSync(join(nodeModules, "@pulumi"), join(dir, "node_modules", "@pulumi"), "dir");
+  writeFileSync(join(dir, "node_modules", "@bench", "nop", "package.json"), SDK_PACKAGE_JSON);
+  writeFileSync(join(dir, "node_modules", "@bench", "nop", "index.js"), SDK_INDEX_JS);
   writeFileSync(join(dir, "Pulumi.yaml"), "name: enginebench\nruntime: nodejs\n");
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "enginebench", main: "index.js" }));
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "enginebench", main: "index.js", dependencies: { "@bench/nop": "1.0.0" } }));
   writeFileSync(join(dir, "index.js"), programJs(n));
   const plugin = join(home, "plugins", "resource-nop-v1.0.0");
   mkdirSync(plugin, { recursive: true });

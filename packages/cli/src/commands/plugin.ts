@@ -1,9 +1,7 @@
 /** `pulumi plugin install|ls|rm`: the plugin cache under $PULUMI_HOME/plugins. */
-import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { join } from "node:path";
 import type { Command } from "commander";
 import semver from "semver";
+import { requiredPlugins } from "@stackyard/engine/providers/required-plugins";
 import { CliError } from "../cli/errors.js";
 import {
   cleanVersion,
@@ -142,31 +140,6 @@ async function installProjectPlugins(flags: InstallFlags): Promise<void> {
   }
 }
 
-export async function requiredPlugins(dir: string): Promise<{ name: string; version: string; server?: string }[]> {
-  let manifest: { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
-  try {
-    manifest = JSON.parse(await readFile(join(dir, "package.json"), "utf8")) as typeof manifest;
-  } catch {
-    return [];
-  }
-  const require = createRequire(join(dir, "package.json"));
-  const out: { name: string; version: string; server?: string }[] = [];
-  for (const dep of Object.keys({ ...manifest.dependencies, ...manifest.devDependencies })) {
-    let pkg: { name?: string; version?: string; pulumi?: { resource?: boolean; name?: string; version?: string; server?: string } };
-    try {
-      pkg = JSON.parse(await readFile(require.resolve(`${dep}/package.json`), "utf8")) as typeof pkg;
-    } catch {
-      continue;
-    }
-    if (!pkg.pulumi?.resource) continue;
-    const name = pkg.pulumi.name ?? dep.replace(/^@pulumi\//, "");
-    const version = pkg.pulumi.version ?? pkg.version;
-    if (!version) continue;
-    out.push({ name, version, ...(pkg.pulumi.server ? { server: pkg.pulumi.server } : {}) });
-  }
-  return out;
-}
-
 function humanBytes(n: number): string {
   const units = ["B", "kB", "MB", "GB", "TB"];
   let v = n;
@@ -177,3 +150,5 @@ function humanBytes(n: number): string {
   }
   return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
 }
+
+export { requiredPlugins };

@@ -90,7 +90,24 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
     const { runRemoteOperation } = await import("./remote.js");
     return runRemoteOperation(cmd, flags);
   }
-  const inputs = await prepareOperation(cmd, { ...(flags.stack ? { stack: flags.stack } : {}), ...(flags.configFile ? { configFile: flags.configFile } : {}) }, { withProgram: op.withProgram });
+  // The engine's modules load, and its Engine service thread boots, while the stack's secrets unlock.
+  let engineLoading: Promise<typeof import("@stackyard/engine")> | undefined;
+  const loadEngine = () => {
+    if (!engineLoading) {
+      engineLoading = import("@stackyard/engine").then((engine) => {
+        engine.prebootEngineService();
+        return engine;
+      });
+      // Awaited (and its failure reported) only if the operation gets as far as running.
+      engineLoading.catch(() => undefined);
+    }
+    return engineLoading;
+  };
+  const inputs = await prepareOperation(
+    cmd,
+    { ...(flags.stack ? { stack: flags.stack } : {}), ...(flags.configFile ? { configFile: flags.configFile } : {}) },
+    { withProgram: op.withProgram, whileUnlocking: () => void loadEngine() },
+  );
   const { stack, ctx } = inputs;
   const backend = stack.backend;
   const color = resolveColorMode(flags.color ?? ctx.options.color, Boolean(process.stdout.isTTY), process.env);
@@ -217,7 +234,7 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
 
   let result: OperationResult;
   try {
-    const { runOperation } = await import("@stackyard/engine");
+    const { runOperation } = await loadEngine();
     result = await runOperation(request);
   } catch (err) {
     // The engine reports its own failures through events; this is a bug or an environment problem.

@@ -322,11 +322,15 @@ export interface OperationInputs {
 export async function prepareOperation(
   cmd: Command,
   flags: { stack?: string; configFile?: string },
-  options: { withProgram?: boolean } = {},
+  options: { withProgram?: boolean; whileUnlocking?: () => void } = {},
 ): Promise<OperationInputs> {
   const ctx = await CommandContext.fromCommand(cmd, { requireProject: true });
   const stack = await ctx.requireStack(flags.stack, { offerNew: true, ...(flags.configFile ? { configFile: flags.configFile } : {}) });
-  const { config, secrets, settings } = await stack.operationConfig();
+  const configuring = stack.operationConfig();
+  // Unlocking secrets (a passphrase key takes ~0.2 s to derive, off the main thread) leaves the
+  // main thread free for whatever the caller needs next.
+  options.whileUnlocking?.();
+  const { config, secrets, settings } = await configuring;
   const inputs: OperationInputs = {
     ctx,
     stack,

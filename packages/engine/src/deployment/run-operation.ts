@@ -5,6 +5,7 @@ import { startMonitor } from "../program/monitor.js";
 import { sameThreadEngineService, startEngineService, type EngineService } from "../program/engine-service.js";
 import { runProgram, type ProgramOutcome } from "../program/program-host.js";
 import { ProviderRegistry } from "../providers/registry.js";
+import { requiredPlugins } from "../providers/required-plugins.js";
 import { StateCodec } from "../state/codec.js";
 import { diagnostic, outputsEvent, preEvent, type StepDescription } from "../execution/step-events.js";
 import { OldState } from "./old-state.js";
@@ -74,13 +75,21 @@ export async function runOperation(request: OperationRequest): Promise<Operation
     },
   });
 
-  // Start the plugins the old state's providers need while the program boots (Pulumi's engine
-  // also loads the base snapshot's providers up front).
+  // Start the plugins the program will need while it boots, as Pulumi's engine loads them up
+  // front: one per provider in the old state, plus the default provider of each provider SDK the
+  // program depends on (the language host's required plugins) that the old state did not cover.
+  const prestarted = new Set<string>();
   for (const o of old.allLive()) {
     const s = o.state;
     if (!isProviderType(s.type)) continue;
-    const version = s.inputs?.["version"];
-    deployment.registry.prestart(typePackage(s.type), typeof version === "string" ? version : undefined);
+    const version = typeof s.inputs?.["version"] === "string" ? s.inputs["version"] : undefined;
+    deployment.registry.prestart(typePackage(s.type), version);
+    prestarted.add(`${typePackage(s.type)}@${version ?? ""}`);
+  }
+  if (request.program?.kind === "nodejs" && (request.kind === "update" || request.kind === "preview")) {
+    void requiredPlugins(request.program.programDirectory).then((plugins) => {
+      for (const p of plugins) if (!prestarted.has(`${p.name}@${p.version}`)) deployment.registry.prestart(p.name, p.version);
+    });
   }
 
   const onAbort = () => {

@@ -24,16 +24,50 @@ export interface EngineService {
 
 const SEVERITIES: LogSeverity[] = ["debug", "info", "warning", "error"];
 
-/** Resolves to undefined when the worker cannot start. */
-export async function startEngineService(handler: Pick<MonitorHandler, "log" | "setRootResource">): Promise<EngineService | undefined> {
+type EngineServiceHandler = Pick<MonitorHandler, "log" | "setRootResource">;
+
+interface BootedWorker {
+  worker: Worker;
+  address: string;
+  /** Where the worker's messages go; set when an operation takes the worker. */
+  attach(handler: EngineServiceHandler): void;
+  flushes: Map<number, () => void>;
+  exited(): boolean;
+}
+
+interface BootingWorker {
+  worker: Worker;
+  booted: Promise<BootedWorker | undefined>;
+}
+
+/**
+ * A worker booted ahead of the operation that will take it: loading gRPC in a thread costs a few
+ * hundred milliseconds, which the CLI overlaps with reading config and deriving the passphrase key.
+ */
+let prebooted: BootingWorker | undefined;
+
+/** Starts booting the Engine service worker now, for the next `startEngineService` to take. */
+export function prebootEngineService(): void {
+  prebooted ??= bootWorker();
+}
+
+function bootWorker(): BootingWorker | undefined {
   let worker: Worker;
   try {
     worker = new Worker(new URL("./engine-service-worker.js", import.meta.url));
   } catch {
     return undefined;
   }
+  // Unreferenced: a preboot that no operation takes must not hold the process open, and during an
+  // operation the monitor keeps the process alive.
+  worker.unref();
+  return { worker, booted: whenBooted(worker) };
+}
+
+async function whenBooted(worker: Worker): Promise<BootedWorker | undefined> {
+  let exited = false;
   const flushes = new Map<number, () => void>();
-  let nextFlush = 0;
+  let handler: EngineServiceHandler | undefined;
   const address = await new Promise<string | undefined>((resolve) => {
     worker.on("message", (m: EngineServiceMessage) => {
       switch (m.kind) {
@@ -42,9 +76,9 @@ export async function startEngineService(handler: Pick<MonitorHandler, "log" | "
         case "failed":
           return resolve(undefined);
         case "log":
-          return handler.log(SEVERITIES[m.severity] ?? "info", m.message, m.urn, m.streamId, m.ephemeral);
+          return handler?.log(SEVERITIES[m.severity] ?? "info", m.message, m.urn, m.streamId, m.ephemeral);
         case "root":
-          return handler.setRootResource(m.urn);
+          return handler?.setRootResource(m.urn);
         case "flushed":
           flushes.get(m.id)?.();
           flushes.delete(m.id);
@@ -52,6 +86,7 @@ export async function startEngineService(handler: Pick<MonitorHandler, "log" | "
     });
     worker.once("error", () => resolve(undefined));
     worker.once("exit", () => {
+      exited = true;
       resolve(undefined);
       for (const done of flushes.values()) done();
       flushes.clear();
@@ -61,14 +96,26 @@ export async function startEngineService(handler: Pick<MonitorHandler, "log" | "
     await worker.terminate();
     return undefined;
   }
-  let exited = false;
-  worker.once("exit", () => (exited = true));
-  // The monitor keeps the process alive while an operation runs; a worker left behind must not.
-  worker.unref();
+  return { worker, address, flushes, attach: (h) => (handler = h), exited: () => exited };
+}
+
+/** Resolves to undefined when the worker cannot start. */
+export async function startEngineService(handler: EngineServiceHandler): Promise<EngineService | undefined> {
+  const booting = prebooted ?? bootWorker();
+  prebooted = undefined;
+  if (!booting) return undefined;
+  // Held while booting, since nothing else may keep the process alive meanwhile.
+  booting.worker.ref();
+  const booted = await booting.booted;
+  booting.worker.unref();
+  if (!booted) return undefined;
+  const { worker, address, flushes } = booted;
+  booted.attach(handler);
+  let nextFlush = 0;
   return {
     address,
     flush: () =>
-      exited
+      booted.exited()
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
             const id = nextFlush++;
@@ -81,7 +128,7 @@ export async function startEngineService(handler: Pick<MonitorHandler, "log" | "
             worker.postMessage({ kind: "flush", id } satisfies EngineServiceRequest);
           }),
     close: async () => {
-      if (exited) return;
+      if (booted.exited()) return;
       worker.ref();
       const gone = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
       worker.postMessage({ kind: "close" } satisfies EngineServiceRequest);

@@ -45,6 +45,7 @@ export class ProviderRegistry {
   /** Instances started ahead of need (see `prestart`), by package and version. */
   private readonly warm = new Map<string, Promise<Provider>[]>();
   private readonly starting = new Set<Promise<Provider>>();
+  private closed = false;
 
   constructor(private readonly options: RegistryOptions) {}
 
@@ -54,7 +55,7 @@ export class ProviderRegistry {
    * program's own start instead of delaying its first resource. Failures surface at that `load`.
    */
   prestart(pkg: string, version: string | undefined): void {
-    if (pkg === "pulumi") return;
+    if (pkg === "pulumi" || this.closed) return;
     const key = `${pkg}\u0000${version ?? ""}`;
     const started = this.start(pkg, version);
     started.catch(() => {});
@@ -134,6 +135,7 @@ export class ProviderRegistry {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     // A plugin still starting (prestarted and never needed, say) would outlive the operation.
     await Promise.allSettled([...this.starting]);
     for (const client of this.clients) client.close();

@@ -17,6 +17,8 @@ const path = require("path");
 const file = (id) => path.join(process.env.STACKYARD_TEST_CLOUD, "bucket-" + id + ".json");
 const log = (line) => fs.appendFileSync(path.join(process.env.STACKYARD_TEST_CLOUD, "ops.log"), line + "\\n");
 
+log("started " + process.pid);
+
 const bucketProvider = {
   version: "0.3.0",
   async check(urn, olds, news) {
@@ -80,18 +82,22 @@ export const mainId = main.id;
 `;
 }
 
-let p: TestProject;
-before(async () => {
-  p = new TestProject("plugins", { "index.ts": program({ mainContent: "hello" }), "bucket.ts": BUCKET_TS }, {
-    packageJson: { name: "plugins", main: "index.ts", devDependencies: { typescript: "*" } },
-  });
-  // The plugin: an executable script in $PULUMI_HOME/plugins/resource-yard-v0.3.0/.
-  const dir = join(p.home, "plugins", "resource-yard-v0.3.0");
+/** The plugin: an executable script in $PULUMI_HOME/plugins/resource-yard-v0.3.0/. */
+function installYardPlugin(home: string): void {
+  const dir = join(home, "plugins", "resource-yard-v0.3.0");
   mkdirSync(dir, { recursive: true });
   symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
   writeFileSync(join(dir, "provider.js"), PROVIDER_JS);
   writeFileSync(join(dir, "pulumi-resource-yard"), `#!/bin/sh\nexec "${process.execPath}" "$(dirname "$0")/provider.js" "$@"\n`);
   chmodSync(join(dir, "pulumi-resource-yard"), 0o755);
+}
+
+let p: TestProject;
+before(async () => {
+  p = new TestProject("plugins", { "index.ts": program({ mainContent: "hello" }), "bucket.ts": BUCKET_TS }, {
+    packageJson: { name: "plugins", main: "index.ts", devDependencies: { typescript: "*" } },
+  });
+  installYardPlugin(p.home);
   await p.init();
 });
 after(() => p?.cleanup());
@@ -151,4 +157,31 @@ test("destroy calls the plugin's delete for every bucket", async () => {
   const deletes = p.ops().filter((l) => l.startsWith("delete ")).length;
   assert.equal(deletes, 3);
   assert.deepEqual(await p.resources(), []);
+});
+
+test("the plugins a program's provider SDK dependencies declare start with the program", async () => {
+  // Like Pulumi's language host reporting required plugins: a dependency whose package.json says
+  // `"pulumi": {"resource": true}` has its plugin loaded up front, used or not; a declared plugin
+  // that is not installed does not stop an update that never uses it.
+  const q = new TestProject("required-plugins", { "index.js": "exports.answer = 42;\n" }, {
+    packageJson: { name: "required-plugins", main: "index.js", dependencies: { "@yard/sdk": "0.3.0", "@ghost/sdk": "1.0.0" } },
+  });
+  try {
+    installYardPlugin(q.home);
+    // Beside the project's own node_modules (a link to the workspace's), where Node looks next.
+    const sdk = (name: string, pulumi: Record<string, unknown>) => {
+      const dir = join(q.root, "node_modules", ...name.split("/"));
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "package.json"), JSON.stringify({ name, version: String(pulumi["version"]), pulumi }));
+    };
+    sdk("@yard/sdk", { resource: true, name: "yard", version: "0.3.0" });
+    sdk("@ghost/sdk", { resource: true, name: "ghost", version: "1.0.0" });
+    await q.init();
+    await q.up();
+    const ops = readFileSync(join(q.cloud, "ops.log"), "utf8").split("\n").filter((l) => l.startsWith("started "));
+    assert.equal(ops.length, 1, "the yard plugin started once");
+    assert.deepEqual(await q.lastChanges(), { create: 1 });
+  } finally {
+    q.cleanup();
+  }
 });
