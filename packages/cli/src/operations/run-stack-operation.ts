@@ -175,10 +175,21 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
   const flushEvents = () => {
     if (session && pendingEvents.length > 0) session.recordEvents(pendingEvents.splice(0));
   };
+  // Showing an event is never on a resource's critical path: rendered in batches after the engine's
+  // pending callbacks, it does not delay the provider answers and registrations queued behind it.
+  let shown: EngineEvent[] = [];
+  const showQueued = () => {
+    const batch = shown;
+    shown = [];
+    for (const event of batch) {
+      eventLog?.write(event);
+      display.onEvent(event);
+    }
+  };
   const onEvent = (body: EngineEventBody) => {
     const event = stamp(body);
-    eventLog?.write(event);
-    display.onEvent(event);
+    if (shown.length === 0) setImmediate(showQueued);
+    shown.push(event);
     if (session) {
       pendingEvents.push(event);
       if (pendingEvents.length >= 100) flushEvents();
@@ -239,6 +250,7 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
   } catch (err) {
     // The engine reports its own failures through events; this is a bug or an environment problem.
     clearInterval(ticker);
+    showQueued();
     display.done();
     await eventLog?.close();
     flushEvents();
@@ -249,6 +261,7 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
     process.off("SIGTERM", onSignal);
   }
   clearInterval(ticker);
+  showQueued();
   flushEvents();
   await eventLog?.close();
   if (session) {

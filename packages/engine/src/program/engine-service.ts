@@ -58,10 +58,12 @@ function bootWorker(): BootingWorker | undefined {
   } catch {
     return undefined;
   }
-  // Unreferenced: a preboot that no operation takes must not hold the process open, and during an
-  // operation the monitor keeps the process alive.
+  const booted = whenBooted(worker);
+  // Unreferenced (after its listeners are on: adding a message listener refs the worker again), so a
+  // preboot that no operation takes does not hold the process open; during an operation the monitor
+  // keeps the process alive.
   worker.unref();
-  return { worker, booted: whenBooted(worker) };
+  return { worker, booted };
 }
 
 async function whenBooted(worker: Worker): Promise<BootedWorker | undefined> {
