@@ -40,7 +40,7 @@ export function register(program: Command): void {
       // and its direct dependencies at their installed versions.
       about.plugins.push({ name: ctx.project.project.runtime.name, version: null, kind: "language" });
       try {
-        const { requiredPlugins } = await import("./plugin.js");
+        const { requiredPlugins } = await import("@stackyard/engine/providers/required-plugins");
         for (const p of await requiredPlugins(ctx.project.root)) about.plugins.push({ name: p.name, version: p.version, kind: "resource" });
         about.dependencies = await programDependencies(ctx.project.root);
       } catch (err) {

@@ -28,7 +28,7 @@ export function register(program: Command): void {
       }
     }
     if (flags.plugins) {
-      const { requiredPlugins } = await import("./plugin.js");
+      const { requiredPlugins } = await import("@stackyard/engine/providers/required-plugins");
       const required = await requiredPlugins(dir);
       if (required.length > 0) {
         const args = flags.reinstall ? ["--reinstall"] : [];

@@ -150,5 +150,3 @@ function humanBytes(n: number): string {
   }
   return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
 }
-
-export { requiredPlugins };

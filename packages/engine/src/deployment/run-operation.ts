@@ -77,18 +77,16 @@ export async function runOperation(request: OperationRequest): Promise<Operation
 
   // Start the plugins the program will need while it boots, as Pulumi's engine loads them up
   // front: one per provider in the old state, plus the default provider of each provider SDK the
-  // program depends on (the language host's required plugins) that the old state did not cover.
-  const prestarted = new Set<string>();
+  // program depends on (the language host's required plugins) that nothing has started yet.
   for (const o of old.allLive()) {
     const s = o.state;
     if (!isProviderType(s.type)) continue;
-    const version = typeof s.inputs?.["version"] === "string" ? s.inputs["version"] : undefined;
-    deployment.registry.prestart(typePackage(s.type), version);
-    prestarted.add(`${typePackage(s.type)}@${version ?? ""}`);
+    const version = s.inputs?.["version"];
+    deployment.registry.prestart(typePackage(s.type), typeof version === "string" ? version : undefined);
   }
   if (request.program?.kind === "nodejs" && (request.kind === "update" || request.kind === "preview")) {
     void requiredPlugins(request.program.programDirectory).then((plugins) => {
-      for (const p of plugins) if (!prestarted.has(`${p.name}@${p.version}`)) deployment.registry.prestart(p.name, p.version);
+      for (const p of plugins) deployment.registry.prestartOnce(p.name, p.version);
     });
   }
 

@@ -38,6 +38,10 @@ export function configureVariables(pkg: string, args: PropertyObject): Record<st
   return out;
 }
 
+function instanceKey(pkg: string, version: string | undefined): string {
+  return `${pkg}\u0000${version ?? ""}`;
+}
+
 export class ProviderRegistry {
   private readonly byRef = new Map<string, Promise<Provider>>();
   private readonly processes: RunningPlugin[] = [];
@@ -45,6 +49,8 @@ export class ProviderRegistry {
   /** Instances started ahead of need (see `prestart`), by package and version. */
   private readonly warm = new Map<string, Promise<Provider>[]>();
   private readonly starting = new Set<Promise<Provider>>();
+  /** Package and version of every instance started so far (see `prestartOnce`). */
+  private readonly startedKeys = new Set<string>();
   private closed = false;
 
   constructor(private readonly options: RegistryOptions) {}
@@ -56,7 +62,7 @@ export class ProviderRegistry {
    */
   prestart(pkg: string, version: string | undefined): void {
     if (pkg === "pulumi" || this.closed) return;
-    const key = `${pkg}\u0000${version ?? ""}`;
+    const key = instanceKey(pkg, version);
     const started = this.start(pkg, version);
     started.catch(() => {});
     const list = this.warm.get(key);
@@ -64,14 +70,20 @@ export class ProviderRegistry {
     else this.warm.set(key, [started]);
   }
 
+  /** `prestart`, unless an instance of this package and version was already started (warm or loaded). */
+  prestartOnce(pkg: string, version: string | undefined): void {
+    if (!this.startedKeys.has(instanceKey(pkg, version))) this.prestart(pkg, version);
+  }
+
   /** A fresh, unconfigured instance of a package's provider. */
   load(pkg: string, version: string | undefined): Promise<Provider> {
-    const prestarted = this.warm.get(`${pkg}\u0000${version ?? ""}`)?.shift();
+    const prestarted = this.warm.get(instanceKey(pkg, version))?.shift();
     return prestarted ?? this.start(pkg, version);
   }
 
   /** Every start is tracked so that `close` can wait for one still under way and stop it too. */
   private start(pkg: string, version: string | undefined): Promise<Provider> {
+    this.startedKeys.add(instanceKey(pkg, version));
     const started = this.startInstance(pkg, version);
     this.starting.add(started);
     void started.catch(() => {}).finally(() => this.starting.delete(started));
