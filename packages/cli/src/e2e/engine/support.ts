@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ResourceV3, UntypedDeployment } from "@stackyard/protocol";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..", "..");
 export const PULUMI_BIN = join(REPO_ROOT, "bin", "pulumi");
@@ -16,26 +17,6 @@ export interface PulumiResult {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-export interface ResourceState {
-  urn: string;
-  type: string;
-  id?: string;
-  custom?: boolean;
-  parent?: string;
-  protect?: boolean;
-  retainOnDelete?: boolean;
-  delete?: boolean;
-  inputs?: Record<string, unknown>;
-  outputs?: Record<string, unknown>;
-  dependencies?: string[];
-  [key: string]: unknown;
-}
-
-export interface ExportedState {
-  version: number;
-  deployment: { resources?: ResourceState[]; pending_operations?: { resource: ResourceState; type: string }[] };
 }
 
 /**
@@ -189,11 +170,11 @@ export class TestProject {
     return history[0]?.resourceChanges ?? {};
   }
 
-  async exportState(): Promise<ExportedState> {
-    return JSON.parse((await this.pulumi(["stack", "export"])).stdout) as ExportedState;
+  async exportState(): Promise<UntypedDeployment> {
+    return JSON.parse((await this.pulumi(["stack", "export"])).stdout) as UntypedDeployment;
   }
 
-  async resources(): Promise<ResourceState[]> {
+  async resources(): Promise<ResourceV3[]> {
     return (await this.exportState()).deployment.resources ?? [];
   }
 
@@ -222,7 +203,7 @@ export class TestProject {
 }
 
 /** A resource of the exported state by name (the last URN segment), failing clearly when absent. */
-export function byName(resources: ResourceState[], name: string): ResourceState {
+export function byName(resources: ResourceV3[], name: string): ResourceV3 {
   const found = resources.find((r) => r.urn.endsWith(`::${name}`));
   if (!found) throw new Error(`no resource named ${name} in state: ${resources.map((r) => r.urn).join(", ")}`);
   return found;

@@ -1,5 +1,5 @@
 /** One stack: its outputs, resources and update history. */
-import type { ServiceUpdateInfo, Stack } from "@stackyard/protocol";
+import type { ResourceV3, ServiceUpdateInfo, Stack } from "@stackyard/protocol";
 import { h } from "../dom.js";
 import { durationBetween, formatDuration, formatValue, isSecret, parseServiceTime, parseUrn } from "../format.js";
 import type { StackId } from "../routes.js";
@@ -8,15 +8,7 @@ import { changeList, link, note, section, statusBadge, table, timeCell } from ".
 import type { ScreenContext } from "./context.js";
 
 /** One resource of `…/resources/latest`, the fields the console shows. */
-export interface StateResource {
-  urn: string;
-  type: string;
-  id?: string;
-  custom?: boolean;
-  parent?: string;
-  protect?: boolean;
-  outputs?: Record<string, unknown>;
-}
+export type StateResource = Pick<ResourceV3, "urn" | "type" | "id" | "custom" | "parent" | "protect" | "outputs">;
 
 interface ResourcesResponse {
   resources: { resource: StateResource }[];
