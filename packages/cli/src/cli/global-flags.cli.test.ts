@@ -4,7 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -17,15 +17,28 @@ const GLOBALS = [
   "--otel-traces", "file:///dev/null", "--profiling", "prof", "--memprofilerate", "1", "--disable-integrity-checking", "--non-interactive",
 ];
 
-test("global flags after the subcommand's arguments, on every command", () => {
-  const root = mkdtempSync(join(tmpdir(), "sy-globals-"));
+/** A project directory on a `file://` backend of its own; `run` is the CLI in it. */
+function withProject(
+  name: string,
+  files: Record<string, string>,
+  body: (p: { work: string; env: NodeJS.ProcessEnv; run: (args: string[]) => SpawnSyncReturns<string> }) => void,
+): void {
+  const root = mkdtempSync(join(tmpdir(), `sy-${name}-`));
   try {
     const work = join(root, "proj");
     mkdirSync(work);
     mkdirSync(join(root, "state"));
-    writeFileSync(join(work, "Pulumi.yaml"), "name: globals\nruntime: nodejs\n");
+    writeFileSync(join(work, "Pulumi.yaml"), `name: ${name}\nruntime: nodejs\n`);
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(work, file), text);
     const env = { ...process.env, PULUMI_BACKEND_URL: `file://${join(root, "state")}`, PULUMI_CONFIG_PASSPHRASE: "p", PULUMI_HOME: join(root, "home") };
-    const run = (args: string[]) => spawnSync(PULUMI, args, { cwd: work, env, encoding: "utf8" });
+    body({ work, env, run: (args) => spawnSync(PULUMI, args, { cwd: work, env, encoding: "utf8" }) });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+test("global flags after the subcommand's arguments, on every command", () => {
+  withProject("globals", {}, ({ work, run }) => {
     const commands = [
       ["stack", "init", "dev"],
       ["stack", "ls"],
@@ -63,21 +76,11 @@ test("global flags after the subcommand's arguments, on every command", () => {
     assert.match(who.stdout, /Backend URL:/);
     // Unknown flags are still errors.
     assert.notEqual(run(["stack", "ls", "--no-such-flag"]).status, 0);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test("about --json describes the CLI, the backend and the current stack", () => {
-  const root = mkdtempSync(join(tmpdir(), "sy-about-"));
-  try {
-    const work = join(root, "proj");
-    mkdirSync(work);
-    mkdirSync(join(root, "state"));
-    writeFileSync(join(work, "Pulumi.yaml"), "name: aboutproj\nruntime: nodejs\n");
-    writeFileSync(join(work, "package.json"), JSON.stringify({ name: "aboutproj", dependencies: { "@pulumi/pulumi": "3.270.0" } }));
-    const env = { ...process.env, PULUMI_BACKEND_URL: `file://${join(root, "state")}`, PULUMI_CONFIG_PASSPHRASE: "p", PULUMI_HOME: join(root, "home") };
-    const run = (args: string[]) => spawnSync(PULUMI, args, { cwd: work, env, encoding: "utf8" });
+  withProject("aboutproj", { "package.json": JSON.stringify({ name: "aboutproj", dependencies: { "@pulumi/pulumi": "3.270.0" } }) }, ({ env, run }) => {
     assert.equal(run(["stack", "init", "dev"]).status, 0);
     const about = run(["about", "--json"]);
     assert.equal(about.status, 0, about.stderr);
@@ -95,7 +98,5 @@ test("about --json describes the CLI, the backend and the current stack", () => 
     assert.equal(parsed.runtime?.language, "nodejs");
     assert.ok(parsed.plugins.some((p) => p.name === "nodejs" && p.kind === "language"), JSON.stringify(parsed.plugins));
     assert.deepEqual(parsed.dependencies, [{ name: "@pulumi/pulumi", version: "3.270.0" }]);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });

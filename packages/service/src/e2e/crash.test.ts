@@ -53,13 +53,36 @@ function delta(prev: string, next: string, seq: number) {
   };
 }
 
+/** A service over one data dir and store, which a test kills with SIGKILL and restarts. */
+interface CrashableService {
+  api: Api;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+async function withCrashableService(openStore: () => Promise<Store>, run: (svc: CrashableService) => Promise<void>): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), "stackyard-crash-"));
+  const store = await openStore();
+  let current = await spawnService(dataDir, store);
+  try {
+    await run({
+      api: (...args) => current.api(...args),
+      kill: () => killHard(current.child),
+      restart: async () => {
+        current = await spawnService(dataDir, store);
+      },
+    });
+  } finally {
+    await killHard(current.child).catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+    await store.drop();
+  }
+}
+
 function crashSuite(name: string, openStore: () => Promise<Store>, skip: string | false = false): void {
 describe(name, { skip }, () => {
   test("kill -9 mid-update: acknowledged checkpoints survive, retries and completion succeed after restart", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "stackyard-crash-"));
-    const store = await openStore();
-    let svc = await spawnService(dataDir, store);
-    try {
+    await withCrashableService(openStore, async (svc) => {
       const base = "/api/stacks/stackyard/web/dev";
       assert.equal((await svc.api("POST", "/api/stacks/stackyard/web", { body: { stackName: "dev" } })).status, 200);
       const u = await beginUpdate(svc.api, base);
@@ -72,10 +95,10 @@ describe(name, { skip }, () => {
       // A request in flight when the process dies: the CLI would see a network error and retry it.
       const d3 = delta(stateText(2), stateText(3), 3);
       const inflight = svc.api("PATCH", `${base}/update/${u.id}/checkpointdelta`, { ...lease, body: d3 }).catch((e: unknown) => e);
-      await killHard(svc.child);
+      await svc.kill();
       await inflight;
 
-      svc = await spawnService(dataDir, store);
+      await svc.restart();
       // The acknowledged state is there while the update still runs.
       const mid = await svc.api("GET", `${base}/export`);
       assert.ok(mid.text === stateText(2) || mid.text === stateText(3), mid.text);
@@ -91,23 +114,16 @@ describe(name, { skip }, () => {
 
       // And a stack locked by a dead CLI is not stuck forever: a new update still conflicts while the lease lives.
       const next = await beginUpdate(svc.api, base);
-      await killHard(svc.child);
-      svc = await spawnService(dataDir, store);
+      await svc.kill();
+      await svc.restart();
       const again = await svc.api("POST", `${base}/update`, { body: { name: "web", runtime: "nodejs", main: "", description: "", options: { dryRun: false }, config: {}, metadata: {} } });
       assert.equal(again.status, 409);
       assert.match(again.json.message, new RegExp(next.id));
-    } finally {
-      await killHard(svc.child).catch(() => undefined);
-      rmSync(dataDir, { recursive: true, force: true });
-      await store.drop();
-    }
+    });
   });
 
   test("kill -9 while full checkpoints stream in: the last acknowledged one survives; the CLI's retry of the lost one lands", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "stackyard-crash-"));
-    const store = await openStore();
-    let svc = await spawnService(dataDir, store);
-    try {
+    await withCrashableService(openStore, async (svc) => {
       const base = "/api/stacks/stackyard/web/full";
       assert.equal((await svc.api("POST", "/api/stacks/stackyard/web", { body: { stackName: "full" } })).status, 200);
       const u = await beginUpdate(svc.api, base);
@@ -126,11 +142,11 @@ describe(name, { skip }, () => {
         }
       })();
       while (acknowledged < 5) await new Promise((r) => setTimeout(r, 1));
-      await killHard(svc.child);
+      await svc.kill();
       await writer;
       assert.equal(inFlight, acknowledged + 1);
 
-      svc = await spawnService(dataDir, store);
+      await svc.restart();
       const mid = await svc.api("GET", `${base}/export`);
       assert.ok(mid.text === stateText(acknowledged) || mid.text === stateText(inFlight), `acknowledged ${acknowledged}, got ${mid.text.length} bytes`);
       // the CLI retries the save it saw fail, then carries on and completes
@@ -139,18 +155,11 @@ describe(name, { skip }, () => {
       assert.equal((await svc.api("POST", `${base}/update/${u.id}/complete`, { leaseToken: u.lease, body: { status: "succeeded" } })).status, 204);
       assert.equal((await svc.api("GET", `${base}/export`)).text, stateText(inFlight + 1));
       assert.deepEqual((await svc.api("GET", `${base}/resources/count`)).json, { resourceCount: inFlight + 1, version: 1 });
-    } finally {
-      await killHard(svc.child).catch(() => undefined);
-      rmSync(dataDir, { recursive: true, force: true });
-      await store.drop();
-    }
+    });
   });
 
   test("kill -9 mid-update with journal entries: the restarted service replays the stored journal at completion", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "stackyard-crash-"));
-    const store = await openStore();
-    let svc = await spawnService(dataDir, store);
-    try {
+    await withCrashableService(openStore, async (svc) => {
       const base = "/api/stacks/stackyard/web/journal";
       assert.equal((await svc.api("POST", "/api/stacks/stackyard/web", { body: { stackName: "journal" } })).status, 200);
       const u = await beginUpdate(svc.api, base, { journalVersion: 1 });
@@ -163,19 +172,15 @@ describe(name, { skip }, () => {
         ]);
       const url = `${base}/update/${u.id}/journalentries`;
       assert.equal((await svc.api("PATCH", url, { leaseToken: u.lease, gzip: true, body: { entries: batch(0, 3) } })).status, 204);
-      await killHard(svc.child);
-      svc = await spawnService(dataDir, store);
+      await svc.kill();
+      await svc.restart();
       // the CLI retries its last batch, then carries on
       assert.equal((await svc.api("PATCH", url, { leaseToken: u.lease, gzip: true, body: { entries: batch(0, 3) } })).status, 204);
       assert.equal((await svc.api("PATCH", url, { leaseToken: u.lease, gzip: true, body: { entries: batch(3, 5) } })).status, 204);
       assert.equal((await svc.api("POST", `${base}/update/${u.id}/complete`, { leaseToken: u.lease, body: { status: "succeeded" } })).status, 204);
       const ex = await svc.api("GET", `${base}/export`);
       assert.deepEqual(ex.json.deployment.resources.map((r: { id: string }) => r.id), ["0", "1", "2", "3", "4"]);
-    } finally {
-      await killHard(svc.child).catch(() => undefined);
-      rmSync(dataDir, { recursive: true, force: true });
-      await store.drop();
-    }
+    });
   });
 });
 }
