@@ -6,8 +6,10 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const build = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-b"], { cwd: root, stdio: "inherit" });
-if (build.status !== 0) process.exit(build.status ?? 1);
+for (const step of [[join(root, "node_modules/typescript/bin/tsc"), "-b"], [join(root, "packages/cli/scripts/bundle.mjs")]]) {
+  const build = spawnSync(process.execPath, step, { cwd: root, stdio: "inherit" });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
 
 function findTests(dir, out) {
   for (const name of readdirSync(dir)) {

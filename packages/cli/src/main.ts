@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /** The `stackyard` / `pulumi` command line. */
 import { Command, CommanderError } from "commander";
 import { COMMANDS, COMMAND_ALIASES } from "./cli/command-table.js";
@@ -61,5 +60,6 @@ function reportError(err: unknown): number {
   return 255;
 }
 
-const exitCode = await main(process.argv.slice(2));
-process.exitCode = exitCode;
+void main(process.argv.slice(2)).then((exitCode) => {
+  process.exitCode = exitCode;
+});

@@ -1,6 +1,8 @@
 /** `stackyard runner`: runs a deployment runner that takes jobs of its agent pool from a service. */
 import type { Command } from "commander";
 import { CliError } from "../cli/errors.js";
+import { trustDeferredCaCerts } from "../launch/deferred-ca.cjs";
+import { importModule } from "../launch/import-module.cjs";
 
 interface RunnerFlags {
   url?: string;
@@ -24,7 +26,8 @@ export function register(program: Command): void {
       if (!token) throw new CliError("an agent pool token is required: pass --token or set STACKYARD_RUNNER_TOKEN");
       const concurrency = Number(flags.concurrency ?? "1");
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new CliError(`invalid --concurrency '${flags.concurrency}'`);
-      const { startRunner } = await import("@stackyard/service/deployments/runner/runner");
+      trustDeferredCaCerts();
+      const { startRunner } = await importModule<typeof import("@stackyard/service/deployments/runner/runner")>("@stackyard/service/deployments/runner/runner");
       const runner = startRunner({
         serviceUrl: url, token, concurrency, ...(flags.workDir ? { workRoot: flags.workDir } : {}),
         log: (line) => process.stdout.write(`${line}\n`),

@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { trustDeferredCaCerts } from "../launch/deferred-ca.cjs";
+import { importModule } from "../launch/import-module.cjs";
 
 interface ServeOptions {
   port?: string;
@@ -19,6 +21,8 @@ export function register(program: Command): void {
     .option("--host <host>", "Address to bind (default: $HOST or 0.0.0.0)")
     .option("--no-runner", "Do not run the default in-process deployment runner (also: STACKYARD_RUNNER=0)")
     .action(async (opts: ServeOptions) => {
+      // A long-lived process: its database and outbound connections trust the certificates now.
+      trustDeferredCaCerts();
       const portText = opts.port ?? process.env["PORT"] ?? "8080";
       const port = Number(portText);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port '${portText}'`);
@@ -30,14 +34,16 @@ export function register(program: Command): void {
         process.once("SIGTERM", stop);
       });
       // Loaded here so other commands never pay for the service's dependencies.
-      const { createService } = await import("@stackyard/service");
+      const { createService } = await importModule<typeof import("@stackyard/service")>("@stackyard/service");
       const service = await createService({
         port,
         host: opts.host ?? process.env["HOST"] ?? "0.0.0.0",
         dataDir: opts.dataDir ?? process.env["STACKYARD_DATA_DIR"] ?? ".stackyard-data",
         database: opts.database ?? process.env["STACKYARD_DATABASE"],
       });
-      const { startDefaultRunner } = await import("@stackyard/service/deployments/runner/default-runner");
+      const { startDefaultRunner } = await importModule<typeof import("@stackyard/service/deployments/runner/default-runner")>(
+        "@stackyard/service/deployments/runner/default-runner",
+      );
       const runner = opts.runner !== false && process.env["STACKYARD_RUNNER"] !== "0" ? startDefaultRunner(service) : undefined;
       await stopped;
       await runner?.stop();

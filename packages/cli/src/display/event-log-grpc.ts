@@ -2,7 +2,7 @@
  * The gRPC transport of `--event-log tcp://…`: one client stream of `pulumirpc.Events/StreamEvents`
  * for the whole operation. Loaded only on demand, since @grpc/grpc-js is slow to import.
  */
-import { createRequire } from "node:module";
+import { importModule } from "../launch/import-module.cjs";
 import type { EventSink } from "./event-log.js";
 
 interface EventRequestMessage {
@@ -29,11 +29,9 @@ interface EventsGrpcModule {
 }
 
 export async function openGrpcSink(address: string, onError?: (err: Error) => void): Promise<EventSink> {
-  const grpc = await import("@grpc/grpc-js");
-  // The generated stubs are CommonJS.
-  const require = createRequire(import.meta.url);
-  const services = require("@pulumi/pulumi/proto/events_grpc_pb.js") as EventsGrpcModule;
-  const messages = require("@pulumi/pulumi/proto/events_pb.js") as EventsProto;
+  const grpc = await importModule<typeof import("@grpc/grpc-js")>("@grpc/grpc-js");
+  const services = await importStubs<EventsGrpcModule>("events_grpc_pb.js");
+  const messages = await importStubs<EventsProto>("events_pb.js");
 
   const client = new services.EventsClient(address, grpc.credentials.createInsecure());
   let settle: () => void = () => undefined;
@@ -61,4 +59,9 @@ export async function openGrpcSink(address: string, onError?: (err: Error) => vo
       client.close();
     },
   };
+}
+
+/** The SDK's generated stubs (CommonJS, untyped). */
+async function importStubs<T>(file: string): Promise<T> {
+  return (await importModule<{ default: T }>(`@pulumi/pulumi/proto/${file}`)).default;
 }

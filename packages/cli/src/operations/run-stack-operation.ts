@@ -10,6 +10,7 @@ import type { DeploymentV3, EngineEvent, EngineEventBody, ResourceChanges, Updat
 import type { JournalSink, OperationKind, OperationOptions, OperationRequest, OperationResult, ProgramSource } from "@stackyard/engine/api";
 import { PULUMI_VERSION } from "@stackyard/engine/version";
 import type { PreviewSession, UpdateSession } from "../backend/backend.js";
+import { importModule } from "../launch/import-module.cjs";
 import { BailError, CliError } from "../cli/errors.js";
 import { createDisplay, createStamper, openEventLog, resolveColorMode, type DisplayKind, type EventLog } from "../display/index.js";
 import { prepareOperation, type OperationInputs } from "../workspace/context.js";
@@ -94,7 +95,7 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
   let engineLoading: Promise<typeof import("@stackyard/engine")> | undefined;
   const loadEngine = () => {
     if (!engineLoading) {
-      engineLoading = import("@stackyard/engine").then((engine) => {
+      engineLoading = importModule<typeof import("@stackyard/engine")>("@stackyard/engine").then((engine) => {
         engine.prebootEngineService();
         return engine;
       });

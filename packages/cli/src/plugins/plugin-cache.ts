@@ -12,6 +12,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import semver from "semver";
+import { trustDeferredCaCerts } from "../launch/deferred-ca.cjs";
 
 export const PLUGIN_KINDS = ["analyzer", "language", "resource", "converter", "tool"] as const;
 export type PluginKind = (typeof PLUGIN_KINDS)[number];
@@ -139,6 +140,7 @@ export async function installPlugin(home: string, kind: PluginKind, name: string
 async function downloadAndExtract(url: string, dir: string): Promise<void> {
   let response: Response;
   try {
+    if (url.startsWith("https:")) trustDeferredCaCerts();
     response = await fetch(url);
   } catch (err) {
     throw new Error(`failed to download plugin from ${url}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`);

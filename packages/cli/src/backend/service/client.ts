@@ -5,6 +5,7 @@
 import { gzipSync } from "node:zlib";
 import type { ErrorResponse } from "@stackyard/protocol";
 import { PULUMI_VERSION } from "@stackyard/engine/version";
+import { trustDeferredCaCerts } from "../../launch/deferred-ca.cjs";
 
 /** An error answer from the service; `code` comes from the body when it has one, as in the Pulumi CLI. */
 export class ServiceError extends Error {
@@ -110,6 +111,7 @@ export class ServiceClient {
       let status: number;
       let text: string;
       try {
+        if (this.baseUrl.startsWith("https:")) trustDeferredCaCerts();
         const res = await fetch(this.baseUrl + path, { method, headers, ...(body !== undefined ? { body } : {}) });
         status = res.status;
         text = await res.text();

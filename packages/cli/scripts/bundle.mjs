@@ -1,0 +1,73 @@
+// Builds the CLI's start-up bundle: dist/bundle/cli.cjs and its V8 code cache (see
+// src/launch/launcher.cts). Run after `tsc -b`, from `npm run build`.
+//
+// What goes in: the CLI's own modules and the light parts of the engine it imports (versions,
+// secrets, required plugins), with commander, yaml and semver. What stays out, loaded from
+// node_modules and the packages' dist when first used: the engine's entry point, the service, every
+// other npm package, and the launcher's own CommonJS modules (one instance, shared with the bundle).
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import Module from "node:module";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { Script } from "node:vm";
+import * as esbuild from "esbuild";
+
+const cliRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
+const outDir = join(cliRoot, "dist", "bundle");
+const outFile = join(outDir, "cli.cjs");
+
+const BUNDLED_PACKAGES = /^(commander|yaml|semver)(\/|$)/;
+/** Heavy entry points of our packages, loaded on demand through importModule(). */
+const ON_DEMAND = /^@stackyard\/(engine$|service(\/|$))/;
+
+const placement = {
+  name: "stackyard-cli-placement",
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith("node:")) return undefined;
+      if (ON_DEMAND.test(args.path)) {
+        throw new Error(`${relative(cliRoot, args.importer)} imports ${args.path}: load it with importModule() (src/launch/import-module.cts), so that light commands never load it`);
+      }
+      if (args.path.startsWith("@stackyard/") || BUNDLED_PACKAGES.test(args.path)) return undefined;
+      if (args.kind === "dynamic-import") {
+        throw new Error(`${relative(cliRoot, args.importer)} has import("${args.path}"), which fails in the bundle under Node 20: use importModule() (src/launch/import-module.cts)`);
+      }
+      return { path: args.path, external: true };
+    });
+    build.onResolve({ filter: /\.cjs$/ }, (args) => {
+      const fromBundle = relative(outDir, join(args.resolveDir, args.path));
+      return { path: fromBundle.startsWith(".") ? fromBundle : `./${fromBundle}`, external: true };
+    });
+    // A bundled module sees the bundle's location, not its own: refuse paths computed from it.
+    build.onLoad({ filter: /\.js$/ }, (args) => {
+      const contents = readFileSync(args.path, "utf8");
+      if (contents.includes("import.meta")) {
+        throw new Error(`${relative(cliRoot, args.path)} uses import.meta, which is wrong once bundled: move that code behind importModule() (src/launch/import-module.cts)`);
+      }
+      return { contents, loader: "js" };
+    });
+  },
+};
+
+await esbuild.build({
+  entryPoints: [join(cliRoot, "dist", "main.js")],
+  outfile: outFile,
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  plugins: [placement],
+  logLevel: "warning",
+});
+
+// The cache is made with every function compiled (not only those one command happens to run), so
+// that all commands start from it. V8 rejects it if the bundle or Node changes; then the launcher
+// compiles as usual.
+// The flag goes back before the cache is written, because V8 stamps a cache with the flags in force
+// and rejects it under others.
+setFlagsFromString("--no-lazy");
+const script = new Script(Module.wrap(readFileSync(outFile, "utf8")), { filename: outFile });
+setFlagsFromString("--lazy");
+mkdirSync(outDir, { recursive: true });
+writeFileSync(`${outFile}.cache`, script.createCachedData());
