@@ -22,7 +22,15 @@ function flag(name) {
 // --repo: measure the CLI and engine of another built checkout (e.g. the last commit, for before/after).
 const repo = resolve(flag("--repo") ?? join(here, "..", ".."));
 const nodeModules = join(repo, "node_modules");
-const cliMain = join(repo, "packages", "cli", "dist", "main.js");
+// What bin/pulumi runs (the launcher, with NODE_EXTRA_CA_CERTS deferred as bin/pulumi defers it);
+// a checkout from before the launcher existed runs its main module.
+const launcher = join(repo, "packages", "cli", "dist", "launch", "launcher.cjs");
+const cliEntry = existsSync(launcher) ? launcher : join(repo, "packages", "cli", "dist", "main.js");
+function cliEnvironment(env) {
+  if (cliEntry !== launcher || !env.NODE_EXTRA_CA_CERTS) return env;
+  const { NODE_EXTRA_CA_CERTS, ...rest } = env;
+  return { ...rest, STACKYARD_DEFERRED_CA_CERTS: NODE_EXTRA_CA_CERTS };
+}
 const counterUrl = pathToFileURL(join(here, "count-writes.mjs")).href;
 
 const sizes = (flag("--sizes") ?? "1000,10000").split(",").map(Number).filter((n) => n > 0);
@@ -116,9 +124,9 @@ async function cli(p, label, args, { profile = false } = {}) {
   const nodeArgs = ["--import", counterUrl];
   if (profile && cpuProfDir) nodeArgs.push("--cpu-prof", "--cpu-prof-dir", cpuProfDir, "--cpu-prof-name", `cli-${label}.cpuprofile`);
   const t0 = process.hrtime.bigint();
-  const child = spawn(process.execPath, [...nodeArgs, cliMain, ...args, "--non-interactive"], {
+  const child = spawn(process.execPath, [...nodeArgs, cliEntry, ...args, "--non-interactive"], {
     cwd: p.dir,
-    env: { ...p.env, STACKYARD_BENCH_WRITES: writes },
+    env: cliEnvironment({ ...p.env, STACKYARD_BENCH_WRITES: writes }),
     stdio: ["ignore", log, log],
   });
   const code = await new Promise((res) => child.once("close", (c) => res(c)));
