@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { createRequire, wrap } from "node:module";
 import { join } from "node:path";
-import { Script, constants } from "node:vm";
+import { Script } from "node:vm";
 import { adoptDeferredCaCerts } from "./deferred-ca.cjs";
 
 adoptDeferredCaCerts();
@@ -40,7 +40,6 @@ function runBundle(file: string): void {
   const script = new Script(wrap(readFileSync(file, "utf8")), {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
-    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const moduleWrapper = script.runInThisContext() as (
     exports: object,
