@@ -79,6 +79,8 @@ export class Deployment implements MonitorHandler {
   failed = false;
   programErrorLogged = false;
   private readonly defaultProviders = new Map<string, Promise<string>>();
+  /** Versions for default providers of resources that name none (see `defaultProviderVersions`). */
+  defaultVersions: Promise<Map<string, string>> = Promise.resolve(new Map());
   private readonly inflight = new Set<Promise<unknown>>();
   readonly shutdownRequested = deferred();
   readonly shutdownComplete = deferred();
@@ -224,7 +226,7 @@ export class Deployment implements MonitorHandler {
     if (explicit) return explicit;
     const pkg = typePackage(type);
     if (providers[pkg]) return providers[pkg]!;
-    return this.ensureDefaultProvider(pkg, version, downloadURL);
+    return this.ensureDefaultProvider(pkg, version || ((await this.defaultVersions).get(pkg) ?? ""), downloadURL);
   }
 
   async providerFor(ref: string): Promise<Provider> {

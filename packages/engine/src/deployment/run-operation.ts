@@ -5,7 +5,7 @@ import { startMonitor } from "../program/monitor.js";
 import { sameThreadEngineService, startEngineService, type EngineService } from "../program/engine-service.js";
 import { runProgram, type ProgramOutcome } from "../program/program-host.js";
 import { ProviderRegistry } from "../providers/registry.js";
-import { requiredPlugins } from "../providers/required-plugins.js";
+import { defaultProviderVersions, requiredPlugins } from "../providers/required-plugins.js";
 import { StateCodec } from "../state/codec.js";
 import { diagnostic, outputsEvent, preEvent, type StepDescription } from "../execution/step-events.js";
 import { OldState } from "./old-state.js";
@@ -85,7 +85,9 @@ export async function runOperation(request: OperationRequest): Promise<Operation
     deployment.registry.prestart(typePackage(s.type), typeof version === "string" ? version : undefined);
   }
   if (request.program?.kind === "nodejs" && (request.kind === "update" || request.kind === "preview")) {
-    void requiredPlugins(request.program.programDirectory).then((plugins) => {
+    const required = requiredPlugins(request.program.programDirectory);
+    deployment.defaultVersions = required.then(defaultProviderVersions);
+    void required.then((plugins) => {
       for (const p of plugins) deployment.registry.prestartOnce(p.name, p.version);
     });
   }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { declaredPlugin, requiredPlugins } from "./required-plugins.js";
+import { declaredPlugin, defaultProviderVersions, requiredPlugins } from "./required-plugins.js";
 
 test("declaredPlugin: package.json `pulumi`, pulumi-plugin.json precedence, defaults", () => {
   assert.equal(declaredPlugin("left-pad", { version: "1.0.0" }, undefined), undefined);
@@ -49,4 +49,15 @@ test("requiredPlugins reads the program's direct dependencies, searching node_mo
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test("defaultProviderVersions: the newest declared version of each package", () => {
+  const versions = defaultProviderVersions([
+    { name: "aws", version: "6.2.0" },
+    { name: "aws", version: "6.10.1" },
+    { name: "aws", version: "6.9.0" },
+    { name: "random", version: "4.16.0", server: "https://example.test/plugins" },
+    { name: "odd", version: "not-a-version" },
+  ]);
+  assert.deepEqual([...versions], [["aws", "6.10.1"], ["random", "4.16.0"]]);
 });

@@ -5,6 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import semver from "semver";
 
 export interface RequiredPlugin {
   name: string;
@@ -69,4 +70,18 @@ export async function requiredPlugins(programDirectory: string): Promise<Require
     }),
   );
   return found.filter((p): p is RequiredPlugin => p !== undefined);
+}
+
+/**
+ * The version a default provider gets when a resource names none: the newest the program's
+ * required plugins declare for its package, as Pulumi's engine chooses it (so the provider is
+ * `default_<version>` under either CLI, and the plugin started with the program is the one used).
+ */
+export function defaultProviderVersions(plugins: RequiredPlugin[]): Map<string, string> {
+  const newest = new Map<string, string>();
+  for (const { name, version } of plugins) {
+    const known = newest.get(name);
+    if (semver.valid(version) && (known === undefined || semver.gt(version, known))) newest.set(name, version);
+  }
+  return newest;
 }

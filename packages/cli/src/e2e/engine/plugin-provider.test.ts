@@ -185,3 +185,28 @@ test("the plugins a program's provider SDK dependencies declare start with the p
     q.cleanup();
   }
 });
+
+test("a resource that names no version gets its SDK's declared version for its default provider", async () => {
+  // As Pulumi's engine does: the default provider is `default_0_3_0`, not `default`, so either CLI
+  // reads the other's state without a provider change, and the plugin started with the program serves it.
+  const q = new TestProject("unversioned", {
+    "index.js": 'const pulumi = require("@pulumi/pulumi");\nnew pulumi.CustomResource("yard:index:Bucket", "plain", { content: "no version named" });\n',
+  }, { packageJson: { name: "unversioned", main: "index.js", dependencies: { "@yard/sdk": "0.3.0" } } });
+  try {
+    installYardPlugin(q.home);
+    const sdk = join(q.root, "node_modules", "@yard", "sdk");
+    mkdirSync(sdk, { recursive: true });
+    writeFileSync(join(sdk, "package.json"), JSON.stringify({ name: "@yard/sdk", version: "0.3.0", pulumi: { resource: true, name: "yard", version: "0.3.0" } }));
+    await q.init();
+    await q.up();
+    const resources = await q.resources();
+    const provider = resources.find((r) => r.type === "pulumi:providers:yard");
+    assert.equal(provider?.urn, q.urn("pulumi:providers:yard", "default_0_3_0"));
+    assert.equal(provider?.inputs?.["version"], "0.3.0");
+    assert.ok(byName(resources, "plain").provider?.startsWith(`${provider?.urn}::`));
+    const starts = readFileSync(join(q.cloud, "ops.log"), "utf8").split("\n").filter((l) => l.startsWith("started "));
+    assert.equal(starts.length, 1, "the plugin started with the program is the one used");
+  } finally {
+    q.cleanup();
+  }
+});
