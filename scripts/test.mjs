@@ -6,10 +6,10 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-for (const step of [[join(root, "node_modules/typescript/bin/tsc"), "-b"], [join(root, "packages/cli/scripts/bundle.mjs")]]) {
-  const build = spawnSync(process.execPath, step, { cwd: root, stdio: "inherit" });
-  if (build.status !== 0) process.exit(build.status ?? 1);
-}
+// The package's own build script (TypeScript, then the CLI bundle), so the two cannot drift apart.
+const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ["npm"];
+const build = spawnSync(npm[0], [...npm.slice(1), "run", "--silent", "build"], { cwd: root, stdio: "inherit" });
+if (build.status !== 0) process.exit(build.status ?? 1);
 
 function findTests(dir, out) {
   for (const name of readdirSync(dir)) {

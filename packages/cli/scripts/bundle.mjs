@@ -5,7 +5,7 @@
 // secrets, required plugins), with commander, yaml and semver. What stays out, loaded from
 // node_modules and the packages' dist when first used: the engine's entry point, the service, every
 // other npm package, and the launcher's own CommonJS modules (one instance, shared with the bundle).
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import Module from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -63,11 +63,9 @@ await esbuild.build({
 
 // The cache is made with every function compiled (not only those one command happens to run), so
 // that all commands start from it. V8 rejects it if the bundle or Node changes; then the launcher
-// compiles as usual.
-// The flag goes back before the cache is written, because V8 stamps a cache with the flags in force
-// and rejects it under others.
+// compiles as usual. The flag goes back before the cache is written, because V8 stamps a cache with
+// the flags in force and rejects it under others.
 setFlagsFromString("--no-lazy");
 const script = new Script(Module.wrap(readFileSync(outFile, "utf8")), { filename: outFile });
 setFlagsFromString("--lazy");
-mkdirSync(outDir, { recursive: true });
 writeFileSync(`${outFile}.cache`, script.createCachedData());

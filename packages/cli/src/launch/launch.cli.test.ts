@@ -13,11 +13,11 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { Script } from "node:vm";
 import { REPO_ROOT, TestProject } from "../e2e/engine/support.js";
+import { pluginDownloadUrl } from "../plugins/plugin-cache.js";
 
 const BUNDLE = join(REPO_ROOT, "packages", "cli", "dist", "bundle", "cli.cjs");
 const TESTDATA = join(REPO_ROOT, "packages", "cli", "src", "launch", "testdata");
 const CERT = join(TESTDATA, "localhost-cert.pem");
-const GO_ARCH = process.arch === "x64" ? "amd64" : process.arch;
 
 test("the CLI bundle's code cache is accepted by this Node (otherwise every call compiles it again)", () => {
   const script = new Script(Module.wrap(readFileSync(BUNDLE, "utf8")), { filename: BUNDLE, cachedData: readFileSync(`${BUNDLE}.cache`) });
@@ -37,8 +37,9 @@ test("NODE_EXTRA_CA_CERTS: trusted by the CLI's downloads and handed on to the p
   chmodSync(join(pluginDir, "pulumi-resource-capem"), 0o755);
   const tarball = join(project.root, "plugin.tar.gz");
   assert.equal(spawnSync("tar", ["-czf", tarball, "-C", pluginDir, "."]).status, 0);
+  const release = new URL(pluginDownloadUrl("resource", "capem", "1.0.0", "https://127.0.0.1/releases")).pathname;
   const server = createServer({ key: readFileSync(join(TESTDATA, "localhost-key.pem")), cert: readFileSync(CERT) }, (req, res) => {
-    if (req.url === `/releases/pulumi-resource-capem-v1.0.0-${process.platform}-${GO_ARCH}.tar.gz`) res.end(readFileSync(tarball));
+    if (req.url === release) res.end(readFileSync(tarball));
     else res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -92,6 +92,16 @@ function installYardPlugin(home: string): void {
   chmodSync(join(dir, "pulumi-resource-yard"), 0o755);
 }
 
+/**
+ * A provider SDK package declaring its plugin, beside the project's own node_modules (a link to the
+ * workspace's), where Node looks next.
+ */
+function installSdkPackage(project: TestProject, name: string, pulumi: { resource: boolean; name: string; version: string }): void {
+  const dir = join(project.root, "node_modules", ...name.split("/"));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name, version: pulumi.version, pulumi }));
+}
+
 let p: TestProject;
 before(async () => {
   p = new TestProject("plugins", { "index.ts": program({ mainContent: "hello" }), "bucket.ts": BUCKET_TS }, {
@@ -168,14 +178,8 @@ test("the plugins a program's provider SDK dependencies declare start with the p
   });
   try {
     installYardPlugin(q.home);
-    // Beside the project's own node_modules (a link to the workspace's), where Node looks next.
-    const sdk = (name: string, pulumi: Record<string, unknown>) => {
-      const dir = join(q.root, "node_modules", ...name.split("/"));
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, "package.json"), JSON.stringify({ name, version: String(pulumi["version"]), pulumi }));
-    };
-    sdk("@yard/sdk", { resource: true, name: "yard", version: "0.3.0" });
-    sdk("@ghost/sdk", { resource: true, name: "ghost", version: "1.0.0" });
+    installSdkPackage(q, "@yard/sdk", { resource: true, name: "yard", version: "0.3.0" });
+    installSdkPackage(q, "@ghost/sdk", { resource: true, name: "ghost", version: "1.0.0" });
     await q.init();
     await q.up();
     const ops = readFileSync(join(q.cloud, "ops.log"), "utf8").split("\n").filter((l) => l.startsWith("started "));
@@ -194,9 +198,7 @@ test("a resource that names no version gets its SDK's declared version for its d
   }, { packageJson: { name: "unversioned", main: "index.js", dependencies: { "@yard/sdk": "0.3.0" } } });
   try {
     installYardPlugin(q.home);
-    const sdk = join(q.root, "node_modules", "@yard", "sdk");
-    mkdirSync(sdk, { recursive: true });
-    writeFileSync(join(sdk, "package.json"), JSON.stringify({ name: "@yard/sdk", version: "0.3.0", pulumi: { resource: true, name: "yard", version: "0.3.0" } }));
+    installSdkPackage(q, "@yard/sdk", { resource: true, name: "yard", version: "0.3.0" });
     await q.init();
     await q.up();
     const resources = await q.resources();
