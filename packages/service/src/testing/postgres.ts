@@ -13,22 +13,32 @@ export const POSTGRES_SKIP = POSTGRES_URL ? false : "STACKYARD_TEST_POSTGRES_URL
  * none sees another's rows or migrations.
  */
 export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  await admin.connect();
   const name = `stackyard_test_${randomBytes(6).toString("hex")}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
+  await asAdmin((admin) => admin.query(`CREATE DATABASE ${name}`));
   const url = new URL(POSTGRES_URL!);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: POSTGRES_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
+    drop: () =>
+      asAdmin(async (admin) => {
+        // The test role ends its own sessions (a killed service's may linger); a plain DROP then
+        // stops an autovacuum worker and waits for it, which WITH (FORCE) refuses to do for a role
+        // without pg_signal_backend.
+        await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND usename = current_user AND pid <> pg_backend_pid()", [name]);
+        await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+      }),
   };
+}
+
+/** One statement batch on the server's own database; the connection is closed even when it fails. */
+async function asAdmin(work: (admin: pg.Client) => Promise<unknown>): Promise<void> {
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  try {
+    await work(admin);
+  } finally {
+    await admin.end();
+  }
 }
 
 /** A real service on a fresh PostgreSQL database; `stop` also drops the database. */

@@ -12,11 +12,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { POSTGRES_SKIP, freshPostgresDatabase } from "@stackyard/service/testing/postgres";
 import { TestProject, byName, REPO_ROOT } from "../engine/support.js";
 
 const TOKEN = "pul-cli0on0service0000000000000000000000000";
 const STACKYARD_BIN = join(REPO_ROOT, "bin", "stackyard");
-const POSTGRES_URL = process.env["STACKYARD_TEST_POSTGRES_URL"];
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -91,41 +91,20 @@ exports.token = config.requireSecret("token");
 `;
 }
 
-async function dropDatabase(url: string): Promise<void> {
-  const pg = (await import("pg")).default;
-  const name = new URL(url).pathname.slice(1);
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
-}
-
-async function createDatabase(): Promise<string> {
-  const pg = (await import("pg")).default;
-  const name = `stackyard_cli_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(POSTGRES_URL!);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 for (const kind of ["sqlite", "postgres"] as const) {
-  const skip = kind === "postgres" && !POSTGRES_URL ? "STACKYARD_TEST_POSTGRES_URL is not set; PostgreSQL tests skipped" : false;
+  const skip = kind === "postgres" ? POSTGRES_SKIP : false;
 
   describe(`the CLI on a Stackyard service [${kind}]`, { skip }, () => {
     let svc: ServiceProcess;
     let p: TestProject;
     let dataDir: string;
-    let database: string | undefined;
+    let database: Awaited<ReturnType<typeof freshPostgresDatabase>> | undefined;
     const stackPath = () => `/api/stacks/stackyard/${p.name}/dev`;
 
     before(async () => {
       dataDir = mkdtempSync(join(tmpdir(), "sy-cli-svc-data-"));
-      database = kind === "postgres" ? await createDatabase() : undefined;
-      svc = new ServiceProcess(await freePort(), dataDir, database);
+      database = kind === "postgres" ? await freshPostgresDatabase() : undefined;
+      svc = new ServiceProcess(await freePort(), dataDir, database?.url);
       await svc.start();
       p = new TestProject("svcproj", { "index.js": program() });
       p.env["PULUMI_BACKEND_URL"] = svc.url;
@@ -137,7 +116,7 @@ for (const kind of ["sqlite", "postgres"] as const) {
       await svc?.kill("SIGTERM");
       p?.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
-      if (database) await dropDatabase(database);
+      await database?.drop();
     });
 
     test("login, whoami, stack init; secret config is encrypted by the service", async () => {
