@@ -26,6 +26,9 @@ const nodeModules = join(repo, "node_modules");
 // a checkout from before the launcher existed runs its main module.
 const launcher = join(repo, "packages", "cli", "dist", "launch", "launcher.cjs");
 const cliEntry = existsSync(launcher) ? launcher : join(repo, "packages", "cli", "dist", "main.js");
+// The node options bin/pulumi starts the CLI with, read from the script so the two cannot drift.
+const binPulumi = join(repo, "bin", "pulumi");
+const cliNodeOptions = existsSync(binPulumi) ? (/^exec node ((?:--\S+ )*)"/m.exec(readFileSync(binPulumi, "utf8"))?.[1] ?? "").split(" ").filter(Boolean) : [];
 function cliEnvironment(env) {
   if (cliEntry !== launcher || !env.NODE_EXTRA_CA_CERTS) return env;
   const { NODE_EXTRA_CA_CERTS, ...rest } = env;
@@ -121,7 +124,7 @@ async function cli(p, label, args, { profile = false } = {}) {
   const writes = join(p.root, `writes-${label}.json`);
   const logPath = join(p.root, `${label}.log`);
   const log = openSync(logPath, "w");
-  const nodeArgs = ["--import", counterUrl];
+  const nodeArgs = [...cliNodeOptions, "--import", counterUrl];
   if (profile && cpuProfDir) nodeArgs.push("--cpu-prof", "--cpu-prof-dir", cpuProfDir, "--cpu-prof-name", `cli-${label}.cpuprofile`);
   const t0 = process.hrtime.bigint();
   const child = spawn(process.execPath, [...nodeArgs, cliEntry, ...args, "--non-interactive"], {

@@ -149,6 +149,18 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
     throw new CliError(`opening the event log: ${messageOf(err)}`);
   }
 
+  // While a batch of events is shown, its lines go to stdout in one write (a pipe to the Automation
+  // API costs a system call per write).
+  let batchedOut: string[] | undefined;
+  const flushOut = () => {
+    if (!batchedOut || batchedOut.length === 0) return;
+    process.stdout.write(batchedOut.join(""));
+    batchedOut = [];
+  };
+  const writeOut = (s: string) => {
+    if (batchedOut) batchedOut.push(s);
+    else process.stdout.write(s);
+  };
   const display = createDisplay({
     kind: op.displayKind,
     stackName: stack.displayName,
@@ -157,8 +169,11 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
     color,
     showDiff: flags.diff ?? false,
     json: flags.json ?? false,
-    write: (s) => process.stdout.write(s),
-    writeErr: (s) => process.stderr.write(s),
+    write: (s) => writeOut(s),
+    writeErr: (s) => {
+      flushOut();
+      process.stderr.write(s);
+    },
     ...(flags.showConfig ? { showConfig: true } : {}),
     ...(flags.showSames ? { showSames: true } : {}),
     ...(flags.showReads ? { showReads: true } : {}),
@@ -182,9 +197,15 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
   const showQueued = () => {
     const batch = shown;
     shown = [];
-    for (const event of batch) {
-      eventLog?.write(event);
-      display.onEvent(event);
+    batchedOut = [];
+    try {
+      for (const event of batch) {
+        eventLog?.write(event);
+        display.onEvent(event);
+      }
+    } finally {
+      flushOut();
+      batchedOut = undefined;
     }
   };
   const onEvent = (body: EngineEventBody) => {

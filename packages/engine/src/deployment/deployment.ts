@@ -3,7 +3,7 @@
  * a planned step (planning/) which the executor applies (execution/), recording every state change
  * in the journal (state/). Deletes, refreshes and destroys reuse the same executor.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { EngineEventBody, ResourceChanges, ResourceV3, StepOp as WireStepOp } from "@stackyard/protocol";
 import { UNKNOWN_VALUE } from "@stackyard/protocol";
 import type { OperationRequest } from "../api.js";
@@ -17,6 +17,7 @@ import type { OldResource, Step } from "../planning/steps.js";
 import { deleteWaves } from "../planning/delete-schedule.js";
 import { ExclusionTracker, keptByExcludes, urnMatcher, type UrnMatcher } from "../planning/selection.js";
 import { Limiter } from "../execution/limiter.js";
+import { randomSeed } from "../execution/random-seed.js";
 import { diagnostic, failedEvent, outputsEvent, preEvent, type StepDescription } from "../execution/step-events.js";
 import { JournalWriter } from "../state/journal-writer.js";
 import type { StateCodec } from "../state/codec.js";
@@ -434,7 +435,7 @@ export class Deployment implements MonitorHandler {
       for (const path of applied.unapplied) this.emit(diagnostic("info", `cannot ignore changes to the following properties because one or more elements of the path are missing: "${path}"`, urn));
     }
     const olds = old && !old.state.external && !forceReplace ? old.state.inputs : undefined;
-    const checked = await this.limiter.run(() => provider.check(urn, goal.name, goal.type, olds, news, randomBytes(32), old?.state.outputs));
+    const checked = await this.limiter.run(() => provider.check(urn, goal.name, goal.type, olds, news, randomSeed(), old?.state.outputs));
     if (checked.failures.length > 0) {
       for (const f of checked.failures) {
         this.emit(diagnostic("error", `${goal.type} resource '${goal.name}': property ${f.property} value ${JSON.stringify(news[f.property] ?? null)} has a problem: ${f.reason}`, urn));
@@ -487,7 +488,7 @@ export class Deployment implements MonitorHandler {
       throw new StepFailure("protected");
     }
     // Replacements recompute defaults and autonames from scratch.
-    const rechecked = await this.limiter.run(() => provider.check(urn, goal.name, goal.type, undefined, news, randomBytes(32)));
+    const rechecked = await this.limiter.run(() => provider.check(urn, goal.name, goal.type, undefined, news, randomSeed()));
     if (rechecked.failures.length === 0) state.inputs = rechecked.inputs;
     return { op: "replace", old, new: state, provider, diff: { ...summary, replaceKeys: outcome.replaceKeys }, deleteBeforeReplace: outcome.deleteBeforeReplace };
   }
@@ -719,7 +720,7 @@ export class Deployment implements MonitorHandler {
       if (goal.importProperties) {
         // `pulumi import`: the resource's inputs are what the provider read, not what a program said.
         step.new.inputs = pickProperties(importedInputs, goal.importProperties);
-        const checked = await this.limiter.run(() => provider.check(urn, goal.name, goal.type, importedInputs, step.new.inputs ?? {}, randomBytes(32)));
+        const checked = await this.limiter.run(() => provider.check(urn, goal.name, goal.type, importedInputs, step.new.inputs ?? {}, randomSeed()));
         for (const f of checked.failures) {
           this.emit(diagnostic("warning", `One or more imported inputs failed to validate: ${f.property ? `${f.property}: ` : ""}${f.reason}. The import will still proceed, but you will need to edit the generated code after copying it into your program.`, urn));
         }
@@ -748,10 +749,14 @@ export class Deployment implements MonitorHandler {
     return this.result(step.new);
   }
 
+  /**
+   * What the program is told about a registered resource. Like Pulumi's engine, no property
+   * dependencies: those are answered only for remote components (`construct`), whose outputs can
+   * depend on resources the program never saw. Echoing a resource's input dependencies back would
+   * make the SDK build a dependency object per input edge for nothing.
+   */
   private result(state: ResourceV3): RegistrationResult {
-    const r: RegistrationResult = { urn: state.urn, id: state.custom ? (state.id ?? "") : "", outputs: state.outputs ?? {} };
-    if (state.propertyDependencies) r.propertyDependencies = state.propertyDependencies;
-    return r;
+    return { urn: state.urn, id: state.custom ? (state.id ?? "") : "", outputs: state.outputs ?? {} };
   }
 
   // ---- outputs, reads, invokes, construct, call ----------------------------------------------
