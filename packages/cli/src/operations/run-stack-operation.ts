@@ -8,12 +8,13 @@ import { arch, platform } from "node:os";
 import type { Command } from "commander";
 import type { DeploymentV3, EngineEvent, EngineEventBody, ResourceChanges, UpdateKind } from "@stackyard/protocol";
 import type { JournalSink, OperationKind, OperationOptions, OperationRequest, OperationResult, ProgramSource } from "@stackyard/engine/api";
+import type { Prelaunch, PrelaunchRequest } from "@stackyard/engine";
 import { PULUMI_VERSION } from "@stackyard/engine/version";
 import type { PreviewSession, UpdateSession } from "../backend/backend.js";
 import { importModule } from "../launch/import-module.cjs";
 import { BailError, CliError } from "../cli/errors.js";
 import { createDisplay, createStamper, openEventLog, resolveColorMode, type DisplayKind, type EventLog } from "../display/index.js";
-import { prepareOperation, type OperationInputs } from "../workspace/context.js";
+import { prepareOperation, type OperationInputs, type StackContext } from "../workspace/context.js";
 import { messageOf } from "../workspace/cli-helpers.js";
 import { displayOutputs, isSecretObject } from "../workspace/state-secrets.js";
 import { flagBool, type OperationFlags } from "./flags.js";
@@ -32,6 +33,8 @@ export interface StackOperation {
   /** Extra engine input for `import`. */
   extend?: (request: OperationRequest) => void;
 }
+
+type Engine = typeof import("@stackyard/engine");
 
 export interface OperationOutcome {
   result: OperationResult;
@@ -91,11 +94,16 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
     const { runRemoteOperation } = await import("./remote.js");
     return runRemoteOperation(cmd, flags);
   }
-  // The engine's modules load, and its Engine service thread boots, while the stack's secrets unlock.
-  let engineLoading: Promise<typeof import("@stackyard/engine")> | undefined;
+  // The Engine service thread boots first (it takes a tenth of a second to load gRPC); the engine's
+  // modules load while the stack's secrets unlock.
+  void importModule<typeof import("@stackyard/engine/program/engine-service")>("@stackyard/engine/program/engine-service").then(
+    (service) => service.prebootEngineService(),
+    () => undefined,
+  );
+  let engineLoading: Promise<Engine> | undefined;
   const loadEngine = () => {
     if (!engineLoading) {
-      engineLoading = importModule<typeof import("@stackyard/engine")>("@stackyard/engine").then((engine) => {
+      engineLoading = importModule<Engine>("@stackyard/engine").then((engine) => {
         engine.prebootEngineService();
         return engine;
       });
@@ -104,11 +112,55 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
     }
     return engineLoading;
   };
-  const inputs = await prepareOperation(
-    cmd,
-    { ...(flags.stack ? { stack: flags.stack } : {}), ...(flags.configFile ? { configFile: flags.configFile } : {}) },
-    { withProgram: op.withProgram, whileUnlocking: () => void loadEngine() },
-  );
+  let prelaunch: Promise<Prelaunch | undefined> | undefined;
+  try {
+    const inputs = await prepareOperation(
+      cmd,
+      { ...(flags.stack ? { stack: flags.stack } : {}), ...(flags.configFile ? { configFile: flags.configFile } : {}) },
+      {
+        withProgram: op.withProgram,
+        whileUnlocking: (stack) => {
+          void loadEngine();
+          if (op.withProgram && !flags.client) prelaunch = prelaunchProgram(stack, op, loadEngine()).catch(() => undefined);
+        },
+      },
+    );
+    return await runPrepared(cmd, flags, op, inputs, loadEngine, prelaunch);
+  } finally {
+    // Not taken by the operation (it failed to begin): stop the program before any of its code runs.
+    await (await prelaunch)?.abandon();
+  }
+}
+
+/**
+ * The program, its Engine service and its plugins boot while the secrets unlock and the update
+ * begins; the engine holds every call the program makes until the operation runs. Only a program
+ * whose config holds no secrets can start this early: its environment carries its config.
+ */
+async function prelaunchProgram(stack: StackContext, op: StackOperation, engineLoading: Promise<Engine>): Promise<Prelaunch | undefined> {
+  const config = await stack.plainOperationConfig();
+  if (!config) return undefined;
+  const request: PrelaunchRequest = {
+    kind: op.kind,
+    dryRun: op.dryRun,
+    identity: stack.identity,
+    program: await stack.programSource(),
+    config,
+    options: op.options,
+    pulumiHome: stack.ctx.home,
+  };
+  const engine = await engineLoading;
+  return engine.canPrelaunch(request) ? new engine.Prelaunch(request) : undefined;
+}
+
+async function runPrepared(
+  cmd: Command,
+  flags: OperationFlags,
+  op: StackOperation,
+  inputs: OperationInputs,
+  loadEngine: () => Promise<Engine>,
+  prelaunch: Promise<Prelaunch | undefined> | undefined,
+): Promise<OperationOutcome> {
   const { stack, ctx } = inputs;
   const backend = stack.backend;
   const color = resolveColorMode(flags.color ?? ctx.options.color, Boolean(process.stdout.isTTY), process.env);
@@ -268,7 +320,7 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
   let result: OperationResult;
   try {
     const { runOperation } = await loadEngine();
-    result = await runOperation(request);
+    result = await runOperation(request, await prelaunch);
   } catch (err) {
     // The engine reports its own failures through events; this is a bug or an environment problem.
     clearInterval(ticker);

@@ -11,7 +11,7 @@ import type { Backend, StackRef, StackSummary } from "../backend/backend.js";
 import { formatStackRef } from "../backend/backend.js";
 import { CliError } from "../cli/errors.js";
 import { openBackend, requireBackendUrl } from "./backend-url.js";
-import { buildEngineConfig, historyConfig } from "./config-map.js";
+import { buildEngineConfig, hasSecureValue, historyConfig } from "./config-map.js";
 import { pulumiHome, readCredentials, readSelectedStack, writeSelectedStack, type Credentials, type Env } from "./home.js";
 import { loadProject, resolveProgram, stackSettingsPath, tryLoadProject, type LoadedProject } from "./project.js";
 import { loadStackSettings, updateStackSettings, type StackSettings } from "./stack-settings.js";
@@ -283,6 +283,20 @@ export class StackContext {
     return { config, secrets, settings };
   }
 
+  /**
+   * The program's config when the stack's config holds no secrets, so that it is known before the
+   * secrets manager unlocks; undefined otherwise, or when it is invalid (the operation reports why).
+   */
+  async plainOperationConfig(): Promise<ConfigMap | undefined> {
+    try {
+      const settings = await this.loadSettings();
+      if (hasSecureValue(settings.config)) return undefined;
+      return await buildEngineConfig(this.ctx.requireProject().project, this.ref.name, settings.config, undefined);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The config recorded with an update in history (stack settings as stored, ciphertext kept). */
   async historyConfig(): Promise<ReturnType<typeof historyConfig>> {
     return historyConfig((await this.loadSettings()).config);
@@ -322,14 +336,14 @@ export interface OperationInputs {
 export async function prepareOperation(
   cmd: Command,
   flags: { stack?: string; configFile?: string },
-  options: { withProgram?: boolean; whileUnlocking?: () => void } = {},
+  options: { withProgram?: boolean; whileUnlocking?: (stack: StackContext) => void } = {},
 ): Promise<OperationInputs> {
   const ctx = await CommandContext.fromCommand(cmd, { requireProject: true });
   const stack = await ctx.requireStack(flags.stack, { offerNew: true, ...(flags.configFile ? { configFile: flags.configFile } : {}) });
   const configuring = stack.operationConfig();
   // Unlocking secrets (a passphrase key takes ~0.2 s to derive, off the main thread) leaves the
   // main thread free for whatever the caller needs next.
-  options.whileUnlocking?.();
+  options.whileUnlocking?.(stack);
   const { config, secrets, settings } = await configuring;
   const inputs: OperationInputs = {
     ctx,

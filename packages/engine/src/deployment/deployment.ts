@@ -44,6 +44,7 @@ import {
 import { providerPb, toStruct } from "../rpc/proto.js";
 import type { resourcePb } from "../rpc/proto.js";
 import { diffInputs } from "../properties/diff.js";
+import { parallelOf, programConfig } from "../program/program-host.js";
 
 interface NewResource {
   urn: string;
@@ -126,21 +127,14 @@ export class Deployment implements MonitorHandler {
   // ---- MonitorHandler -------------------------------------------------------------------------
 
   deploymentInfo() {
-    const config: Record<string, string> = {};
-    const configSecretKeys: string[] = [];
-    for (const [k, v] of Object.entries(this.request.config)) {
-      config[k] = v.value;
-      if (v.secret) configSecretKeys.push(k);
-    }
     const { identity } = this.request;
     return {
       project: identity.project,
       stack: identity.stack,
       organization: identity.organization,
-      config,
-      configSecretKeys,
+      ...programConfig(this.request.config),
       dryRun: this.dryRun,
-      parallel: this.request.options.parallel ?? 16,
+      parallel: parallelOf(this.request.options),
     };
   }
 

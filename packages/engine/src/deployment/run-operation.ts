@@ -1,11 +1,10 @@
 /** Entry point of the engine: runs one update, preview, refresh or destroy to completion. */
 import { SECRET_MASK } from "@stackyard/protocol";
 import type { OperationRequest, OperationResult } from "../api.js";
-import { startMonitor } from "../program/monitor.js";
-import { sameThreadEngineService, startEngineService, type EngineService } from "../program/engine-service.js";
-import { runProgram, type ProgramOutcome } from "../program/program-host.js";
-import { ProviderRegistry } from "../providers/registry.js";
-import { defaultProviderVersions, requiredPlugins } from "../providers/required-plugins.js";
+import { parallelOf, programConfig, runProgram, type ProgramOutcome } from "../program/program-host.js";
+import { defaultProviderVersions } from "../providers/required-plugins.js";
+import { startProgramServices, type ProgramServices } from "./program-services.js";
+import { servicesSpec, takePrelaunch, type LaunchedProgram, type Prelaunch } from "./prelaunch.js";
 import { StateCodec } from "../state/codec.js";
 import { diagnostic, outputsEvent, preEvent, type StepDescription } from "../execution/step-events.js";
 import { OldState } from "./old-state.js";
@@ -16,7 +15,8 @@ import { isProviderType, typePackage, urnName, STACK_TYPE } from "../urn.js";
 import { emptyGoal } from "../program/registration.js";
 import { excludedFromRefresh, keptByExcludes, urnMatcher } from "../planning/selection.js";
 
-export async function runOperation(request: OperationRequest): Promise<OperationResult> {
+/** `prelaunch`: the program, launched ahead for this request (see prelaunch.ts). */
+export async function runOperation(request: OperationRequest, prelaunch?: Prelaunch): Promise<OperationResult> {
   const started = Date.now();
   const codec = new StateCodec(request.secrets);
   const decoded = await codec.decodeDeployment(request.base);
@@ -42,55 +42,38 @@ export async function runOperation(request: OperationRequest): Promise<Operation
     );
   }
 
-  // The Engine service thread boots while the monitor starts (it takes a moment to load gRPC).
-  const engineStarting = startEngineService(deployment);
-  let monitor: Awaited<ReturnType<typeof startMonitor>>;
-  try {
-    monitor = await startMonitor(deployment);
-  } catch (err) {
-    await (await engineStarting)?.close();
-    throw err;
+  const launched = await takePrelaunch(prelaunch, request);
+  const services = launched?.services ?? (await startProgramServices(servicesSpec(request)));
+  deployment.monitorAddress = services.monitorAddress;
+  deployment.registry = services.registry;
+  deployment.defaultVersions = services.requiredPlugins.then(defaultProviderVersions);
+  // One plugin per provider in the old state starts now too, as Pulumi's engine loads them up front
+  // (the program's own required plugins may already be among them).
+  const oldProviders = new Map<string, { pkg: string; version: string | undefined; count: number }>();
+  for (const o of old.allLive()) {
+    const s = o.state;
+    if (!isProviderType(s.type)) continue;
+    const version = typeof s.inputs?.["version"] === "string" ? s.inputs["version"] : undefined;
+    const key = `${typePackage(s.type)}@${version ?? ""}`;
+    const entry = oldProviders.get(key) ?? { pkg: typePackage(s.type), version, count: 0 };
+    entry.count++;
+    oldProviders.set(key, entry);
   }
-  const engineService = (await engineStarting) ?? sameThreadEngineService(monitor.address);
-  deployment.monitorAddress = monitor.address;
-  deployment.registry = new ProviderRegistry({
-    search: {
-      programDirectory: request.program?.programDirectory ?? request.pluginDirectory ?? process.cwd(),
-      pulumiHome: request.pulumiHome,
-    },
-    engineAddress: engineService.address,
-    identity: request.identity,
-    config: request.config,
-    builtinHost: {
-      ...(request.readStackOutputs ? { readStackOutputs: request.readStackOutputs } : {}),
-      getResource: (urn) => {
-        const state = deployment.news.get(urn)?.state ?? old.get(urn)?.state;
-        if (!state) return undefined;
-        return { urn, ...(state.custom ? { id: state.id ?? "" } : {}), state: state.outputs ?? {} };
-      },
+  for (const { pkg, version, count } of oldProviders.values()) services.registry.prestartUpTo(pkg, version, count);
+  services.attach({
+    handler: deployment,
+    ...(request.readStackOutputs ? { readStackOutputs: request.readStackOutputs } : {}),
+    getResource: (urn) => {
+      const state = deployment.news.get(urn)?.state ?? old.get(urn)?.state;
+      if (!state) return undefined;
+      return { urn, ...(state.custom ? { id: state.id ?? "" } : {}), state: state.outputs ?? {} };
     },
     onPluginOutput: (pkg, line, stream) => {
       // Resource plugins log at debug level; the dynamic provider's output is the user's own code talking.
       if (pkg === "pulumi-nodejs") request.onEvent(diagnostic(stream === "stderr" ? "info#err" : "info", line));
     },
   });
-
-  // Start the plugins the program will need while it boots, as Pulumi's engine loads them up
-  // front: one per provider in the old state, plus the default provider of each provider SDK the
-  // program depends on (the language host's required plugins) that nothing has started yet.
-  for (const o of old.allLive()) {
-    const s = o.state;
-    if (!isProviderType(s.type)) continue;
-    const version = s.inputs?.["version"];
-    deployment.registry.prestart(typePackage(s.type), typeof version === "string" ? version : undefined);
-  }
-  if (request.program?.kind === "nodejs" && (request.kind === "update" || request.kind === "preview")) {
-    const required = requiredPlugins(request.program.programDirectory);
-    deployment.defaultVersions = required.then(defaultProviderVersions);
-    void required.then((plugins) => {
-      for (const p of plugins) deployment.registry.prestartOnce(p.name, p.version);
-    });
-  }
+  const { engineService } = services;
 
   const onAbort = () => {
     deployment.failed = true;
@@ -104,7 +87,7 @@ export async function runOperation(request: OperationRequest): Promise<Operation
       case "preview":
         // `--refresh`: read every resource back first, so the program is planned against reality.
         if (request.options.refresh) await refreshAll(deployment, request, false);
-        if (!deployment.failed) canceled = await runProgramPhase(deployment, request, monitor.address, engineService);
+        if (!deployment.failed) canceled = await runProgramPhase(deployment, request, services, launched);
         break;
       case "refresh":
         await refreshAll(deployment, request, true);
@@ -126,7 +109,7 @@ export async function runOperation(request: OperationRequest): Promise<Operation
     request.signal?.removeEventListener("abort", onAbort);
     await deployment.registry.close();
     await engineService.flush();
-    await Promise.all([monitor.close(), engineService.close()]);
+    await services.close();
   }
   canceled ||= request.signal?.aborted ?? false;
 
@@ -192,20 +175,24 @@ async function importAll(deployment: Deployment, request: OperationRequest): Pro
 }
 
 /** Runs the program; returns true when it was canceled. */
-async function runProgramPhase(deployment: Deployment, request: OperationRequest, address: string, engineService: EngineService): Promise<boolean> {
+async function runProgramPhase(deployment: Deployment, request: OperationRequest, services: ProgramServices, launched: LaunchedProgram | undefined): Promise<boolean> {
   if (!request.program) throw new Error("no program to run");
-  const info = deployment.deploymentInfo();
-  const program = runProgram({
-    source: request.program,
-    identity: request.identity,
-    monitorAddress: address,
-    engineAddress: engineService.address,
-    dryRun: request.dryRun,
-    parallel: info.parallel,
-    config: info.config,
-    configSecretKeys: info.configSecretKeys,
-    onOutput: (line, stream) => request.onEvent(diagnostic(stream === "stderr" ? "info#err" : "info", line, deployment.rootUrn || deployment.stackUrn)),
-  });
+  const { engineService } = services;
+  const onOutput = (line: string, stream: "stdout" | "stderr") =>
+    request.onEvent(diagnostic(stream === "stderr" ? "info#err" : "info", line, deployment.rootUrn || deployment.stackUrn));
+  launched?.onOutput(onOutput);
+  const program =
+    launched?.program ??
+    runProgram({
+      source: request.program,
+      identity: request.identity,
+      monitorAddress: services.monitorAddress,
+      engineAddress: engineService.address,
+      dryRun: request.dryRun,
+      parallel: parallelOf(request.options),
+      ...programConfig(request.config),
+      onOutput,
+    });
   const onAbort = () => program.cancel();
   request.signal?.addEventListener("abort", onAbort);
   try {

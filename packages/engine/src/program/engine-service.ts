@@ -17,6 +17,8 @@ export type EngineServiceRequest = { kind: "flush"; id: number } | { kind: "clos
 
 export interface EngineService {
   address: string;
+  /** Where the logs and root resource the program sends go; until then they are kept, in order. */
+  attach(handler: EngineServiceHandler): void;
   /** Resolves once every log the service has answered so far has reached the handler. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -24,7 +26,7 @@ export interface EngineService {
 
 const SEVERITIES: LogSeverity[] = ["debug", "info", "warning", "error"];
 
-type EngineServiceHandler = Pick<MonitorHandler, "log" | "setRootResource">;
+export type EngineServiceHandler = Pick<MonitorHandler, "log" | "setRootResource">;
 
 interface BootedWorker {
   worker: Worker;
@@ -70,6 +72,12 @@ async function whenBooted(worker: Worker): Promise<BootedWorker | undefined> {
   let exited = false;
   const flushes = new Map<number, () => void>();
   let handler: EngineServiceHandler | undefined;
+  // What the program said before an operation took the service (a program launched early).
+  let held: EngineServiceMessage[] = [];
+  const deliver = (m: EngineServiceMessage, to: EngineServiceHandler) => {
+    if (m.kind === "log") to.log(SEVERITIES[m.severity] ?? "info", m.message, m.urn, m.streamId, m.ephemeral);
+    else if (m.kind === "root") to.setRootResource(m.urn);
+  };
   const address = await new Promise<string | undefined>((resolve) => {
     worker.on("message", (m: EngineServiceMessage) => {
       switch (m.kind) {
@@ -78,9 +86,10 @@ async function whenBooted(worker: Worker): Promise<BootedWorker | undefined> {
         case "failed":
           return resolve(undefined);
         case "log":
-          return handler?.log(SEVERITIES[m.severity] ?? "info", m.message, m.urn, m.streamId, m.ephemeral);
         case "root":
-          return handler?.setRootResource(m.urn);
+          if (handler) deliver(m, handler);
+          else held.push(m);
+          return;
         case "flushed":
           flushes.get(m.id)?.();
           flushes.delete(m.id);
@@ -98,11 +107,16 @@ async function whenBooted(worker: Worker): Promise<BootedWorker | undefined> {
     await worker.terminate();
     return undefined;
   }
-  return { worker, address, flushes, attach: (h) => (handler = h), exited: () => exited };
+  const attach = (h: EngineServiceHandler) => {
+    handler = h;
+    for (const m of held) deliver(m, h);
+    held = [];
+  };
+  return { worker, address, flushes, attach, exited: () => exited };
 }
 
 /** Resolves to undefined when the worker cannot start. */
-export async function startEngineService(handler: EngineServiceHandler): Promise<EngineService | undefined> {
+export async function startEngineService(): Promise<EngineService | undefined> {
   const booting = prebooted ?? bootWorker();
   prebooted = undefined;
   if (!booting) return undefined;
@@ -112,10 +126,10 @@ export async function startEngineService(handler: EngineServiceHandler): Promise
   booting.worker.unref();
   if (!booted) return undefined;
   const { worker, address, flushes } = booted;
-  booted.attach(handler);
   let nextFlush = 0;
   return {
     address,
+    attach: booted.attach,
     flush: () =>
       booted.exited()
         ? Promise.resolve()
@@ -143,5 +157,5 @@ export async function startEngineService(handler: EngineServiceHandler): Promise
 
 /** The Engine service the monitor itself serves at `address`. */
 export function sameThreadEngineService(address: string): EngineService {
-  return { address, flush: async () => {}, close: async () => {} };
+  return { address, attach: () => {}, flush: async () => {}, close: async () => {} };
 }

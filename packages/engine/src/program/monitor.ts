@@ -89,7 +89,13 @@ export interface MonitorServer {
   close(): Promise<void>;
 }
 
-export async function startMonitor(handler: MonitorHandler): Promise<MonitorServer> {
+/**
+ * `handler` may still be pending: a program launched before its operation could begin (lock taken,
+ * secrets unlocked) waits on every call, the feature query included, and the SDK runs no user code
+ * until that query is answered.
+ */
+export async function startMonitor(handler: MonitorHandler | Promise<MonitorHandler>): Promise<MonitorServer> {
+  const ready = Promise.resolve(handler);
   const server = new grpc.Server({
     "grpc.max_receive_message_length": 400 * 1024 * 1024,
     "grpc.max_send_message_length": 400 * 1024 * 1024,
@@ -99,8 +105,8 @@ export async function startMonitor(handler: MonitorHandler): Promise<MonitorServ
 
   server.addService(resourceGrpc.ResourceMonitorService, {
     getDeploymentInfo(_call: Call<unknown>, cb: Callback<InstanceType<typeof resourcePb.DeploymentInfo>>) {
-      respond(cb, () => {
-        const info = handler.deploymentInfo();
+      respond(cb, async () => {
+        const info = (await ready).deploymentInfo();
         const res = new resourcePb.DeploymentInfo();
         res.setProject(info.project).setStack(info.stack).setOrganization(info.organization);
         res.setDryrun(info.dryRun).setParallel(info.parallel).setConfigsecretkeysList(info.configSecretKeys);
@@ -111,11 +117,15 @@ export async function startMonitor(handler: MonitorHandler): Promise<MonitorServ
       });
     },
     supportsFeature(call: Call<InstanceType<typeof resourcePb.SupportsFeatureRequest>>, cb: Callback<InstanceType<typeof resourcePb.SupportsFeatureResponse>>) {
-      respond(cb, () => new resourcePb.SupportsFeatureResponse().setHassupport(SUPPORTED_FEATURES.has(call.request.getId())));
+      respond(cb, async () => {
+        await ready;
+        return new resourcePb.SupportsFeatureResponse().setHassupport(SUPPORTED_FEATURES.has(call.request.getId()));
+      });
     },
     registerResource(call: Call<InstanceType<typeof resourcePb.RegisterResourceRequest>>, cb: Callback<InstanceType<typeof resourcePb.RegisterResourceResponse>>) {
       respond(cb, async () => {
-        const result = await handler.registerResource(decodeRegistration(call.request));
+        const goal = decodeRegistration(call.request);
+        const result = await (await ready).registerResource(goal);
         const res = new resourcePb.RegisterResourceResponse();
         res.setUrn(result.urn).setId(result.id).setObject(toStruct(result.outputs));
         if (result.unknown) res.setUnknown(true);
@@ -131,14 +141,14 @@ export async function startMonitor(handler: MonitorHandler): Promise<MonitorServ
     },
     registerResourceOutputs(call: Call<InstanceType<typeof resourcePb.RegisterResourceOutputsRequest>>, cb: Callback<InstanceType<typeof emptyPb.Empty>>) {
       respond(cb, async () => {
-        await handler.registerResourceOutputs(call.request.getUrn(), fromStruct(call.request.getOutputs()));
+        await (await ready).registerResourceOutputs(call.request.getUrn(), fromStruct(call.request.getOutputs()));
         return new emptyPb.Empty();
       });
     },
     readResource(call: Call<InstanceType<typeof resourcePb.ReadResourceRequest>>, cb: Callback<InstanceType<typeof resourcePb.ReadResourceResponse>>) {
       respond(cb, async () => {
         const r = call.request;
-        const result = await handler.readResource({
+        const result = await (await ready).readResource({
           id: r.getId(),
           type: r.getType(),
           name: r.getName(),
@@ -155,7 +165,7 @@ export async function startMonitor(handler: MonitorHandler): Promise<MonitorServ
     invoke(call: Call<InstanceType<typeof resourcePb.ResourceInvokeRequest>>, cb: Callback<InstanceType<typeof resourcePb.ResourceInvokeResponse>>) {
       respond(cb, async () => {
         const r = call.request;
-        const result = await handler.invoke({
+        const result = await (await ready).invoke({
           tok: r.getTok(),
           args: fromStruct(r.getArgs()),
           provider: r.getProvider(),
@@ -174,13 +184,13 @@ export async function startMonitor(handler: MonitorHandler): Promise<MonitorServ
       });
     },
     call(call: Call<InstanceType<typeof resourcePb.ResourceCallRequest>>, cb: Callback<InstanceType<typeof providerPb.CallResponse>>) {
-      respond(cb, () => handler.call(call.request));
+      respond(cb, async () => (await ready).call(call.request));
     },
     signalAndWaitForShutdown(_call: Call<unknown>, cb: Callback<InstanceType<typeof emptyPb.Empty>>) {
       respond(cb, async () => {
         if (shutdownSignalled) throw new Error("SignalAndWaitForShutdown was already called");
         shutdownSignalled = true;
-        await handler.signalAndWaitForShutdown();
+        await (await ready).signalAndWaitForShutdown();
         return new emptyPb.Empty();
       });
     },
@@ -188,18 +198,18 @@ export async function startMonitor(handler: MonitorHandler): Promise<MonitorServ
 
   server.addService(engineGrpc.EngineService, {
     log(call: Call<InstanceType<typeof enginePb.LogRequest>>, cb: Callback<InstanceType<typeof emptyPb.Empty>>) {
-      respond(cb, () => {
+      respond(cb, async () => {
         const r = call.request;
-        handler.log(SEVERITIES[r.getSeverity()] ?? "info", r.getMessage(), r.getUrn(), r.getStreamid(), r.getEphemeral());
+        (await ready).log(SEVERITIES[r.getSeverity()] ?? "info", r.getMessage(), r.getUrn(), r.getStreamid(), r.getEphemeral());
         return new emptyPb.Empty();
       });
     },
     getRootResource(_call: Call<unknown>, cb: Callback<InstanceType<typeof enginePb.GetRootResourceResponse>>) {
-      respond(cb, () => new enginePb.GetRootResourceResponse().setUrn(handler.getRootResource()));
+      respond(cb, async () => new enginePb.GetRootResourceResponse().setUrn((await ready).getRootResource()));
     },
     setRootResource(call: Call<InstanceType<typeof enginePb.SetRootResourceRequest>>, cb: Callback<InstanceType<typeof enginePb.SetRootResourceResponse>>) {
-      respond(cb, () => {
-        handler.setRootResource(call.request.getUrn());
+      respond(cb, async () => {
+        (await ready).setRootResource(call.request.getUrn());
         return new enginePb.SetRootResourceResponse();
       });
     },

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import * as grpc from "@grpc/grpc-js";
 import { languageGrpc, languagePb, structPb } from "../rpc/proto.js";
-import type { ProgramSource, StackIdentity } from "../api.js";
+import type { ConfigMap, OperationOptions, ProgramSource, StackIdentity } from "../api.js";
 
 export interface ProgramLaunch {
   source: ProgramSource;
@@ -23,6 +23,22 @@ export interface ProgramLaunch {
   onOutput(line: string, stream: "stdout" | "stderr"): void;
 }
 
+/** `--parallel`, with Pulumi's default. */
+export function parallelOf(options: OperationOptions): number {
+  return options.parallel ?? 16;
+}
+
+/** The program's view of its config: plaintext values by key, and which keys are secret. */
+export function programConfig(config: ConfigMap): { config: Record<string, string>; configSecretKeys: string[] } {
+  const values: Record<string, string> = {};
+  const configSecretKeys: string[] = [];
+  for (const [k, v] of Object.entries(config)) {
+    values[k] = v.value;
+    if (v.secret) configSecretKeys.push(k);
+  }
+  return { config: values, configSecretKeys };
+}
+
 /** How a program run ended. `bail`: it failed and already told the user why. */
 export type ProgramOutcome = { ok: true } | { ok: false; bail: boolean; message: string };
 
@@ -30,6 +46,8 @@ export interface RunningProgram {
   readonly outcome: Promise<ProgramOutcome>;
   /** Ask the program to stop (SIGINT, then SIGKILL after 5 s). */
   cancel(): void;
+  /** Stop it now: for a program none of whose own code has run yet. */
+  stop(): void;
 }
 
 export function runProgram(launch: ProgramLaunch): RunningProgram {
@@ -94,7 +112,7 @@ function runNodeProgram(launch: ProgramLaunch): RunningProgram {
     runPath = process.env["PULUMI_LANGUAGE_NODEJS_RUN_PATH"] ?? resolveFromProgram(launch.source.programDirectory, "@pulumi/pulumi/cmd/run");
   } catch (err) {
     const message = err instanceof Error && /Cannot find module/.test(err.message) ? SDK_MISSING : String((err as Error).message ?? err);
-    return { outcome: Promise.resolve({ ok: false, bail: false, message }), cancel: () => {} };
+    return { outcome: Promise.resolve({ ok: false, bail: false, message }), cancel: () => {}, stop: () => {} };
   }
   const child = spawn(process.execPath, programArguments(launch, runPath), {
     cwd: launch.source.programDirectory,
@@ -126,6 +144,9 @@ function runNodeProgram(launch: ProgramLaunch): RunningProgram {
       child.kill("SIGINT");
       setTimeout(() => child.exitCode === null && child.kill("SIGKILL"), 5000).unref();
     },
+    stop: () => {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    },
   };
 }
 
@@ -156,5 +177,5 @@ function runClientProgram(launch: ProgramLaunch): RunningProgram {
       else resolve({ ok: true });
     });
   });
-  return { outcome, cancel: () => call?.cancel() };
+  return { outcome, cancel: () => call?.cancel(), stop: () => call?.cancel() };
 }

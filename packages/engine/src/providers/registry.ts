@@ -75,6 +75,11 @@ export class ProviderRegistry {
     if (!this.startedKeys.has(instanceKey(pkg, version))) this.prestart(pkg, version);
   }
 
+  /** `prestart` as many times as it takes for `count` instances of this package and version to be warm. */
+  prestartUpTo(pkg: string, version: string | undefined, count: number): void {
+    for (let warm = this.warm.get(instanceKey(pkg, version))?.length ?? 0; warm < count; warm++) this.prestart(pkg, version);
+  }
+
   /** A fresh, unconfigured instance of a package's provider. */
   load(pkg: string, version: string | undefined): Promise<Provider> {
     const prestarted = this.warm.get(instanceKey(pkg, version))?.shift();
