@@ -1,5 +1,4 @@
 export * from "./api.js";
 export { runOperation } from "./deployment/run-operation.js";
 export { canPrelaunch, Prelaunch, type PrelaunchRequest } from "./deployment/prelaunch.js";
-export { prebootEngineService } from "./program/engine-service.js";
 export { PULUMI_VERSION, STACKYARD_VERSION } from "./version.js";

@@ -103,10 +103,7 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
   let engineLoading: Promise<Engine> | undefined;
   const loadEngine = () => {
     if (!engineLoading) {
-      engineLoading = importModule<Engine>("@stackyard/engine").then((engine) => {
-        engine.prebootEngineService();
-        return engine;
-      });
+      engineLoading = importModule<Engine>("@stackyard/engine");
       // Awaited (and its failure reported) only if the operation gets as far as running.
       engineLoading.catch(() => undefined);
     }
@@ -120,8 +117,8 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
       {
         withProgram: op.withProgram,
         whileUnlocking: (stack) => {
-          void loadEngine();
-          if (op.withProgram && !flags.client) prelaunch = prelaunchProgram(stack, op, loadEngine()).catch(() => undefined);
+          const engine = loadEngine();
+          if (op.withProgram && !flags.client) prelaunch = prelaunchProgram(stack, op, engine).catch(() => undefined);
         },
       },
     );

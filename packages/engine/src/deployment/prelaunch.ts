@@ -9,7 +9,7 @@
  */
 import type { ConfigMap, OperationKind, OperationOptions, OperationRequest, ProgramSource, StackIdentity } from "../api.js";
 import { parallelOf, programConfig, runProgram, type RunningProgram } from "../program/program-host.js";
-import { startProgramServices, type ProgramServices, type ServicesSpec } from "./program-services.js";
+import { servicesSpec, startProgramServices, type ProgramServices } from "./program-services.js";
 
 export interface PrelaunchRequest {
   kind: OperationKind;
@@ -124,15 +124,4 @@ function prelaunchMatches(early: PrelaunchRequest, request: OperationRequest): b
       JSON.stringify([request.identity, program, request.config, parallelOf(request.options)]) &&
     canPrelaunch({ kind: request.kind, program, options: request.options })
   );
-}
-
-export function servicesSpec(request: Pick<OperationRequest, "identity" | "config" | "pulumiHome" | "kind" | "program" | "pluginDirectory">): ServicesSpec {
-  const runsProgram = request.kind === "update" || request.kind === "preview";
-  return {
-    identity: request.identity,
-    config: request.config,
-    pluginDirectory: request.program?.programDirectory ?? request.pluginDirectory ?? process.cwd(),
-    pulumiHome: request.pulumiHome,
-    ...(runsProgram && request.program ? { program: request.program } : {}),
-  };
 }

@@ -3,7 +3,7 @@
  * provider plugins. They can start before the operation can begin (see prelaunch.ts); nothing is
  * answered until the operation attaches its deployment.
  */
-import type { ConfigMap, ProgramSource, StackIdentity } from "../api.js";
+import type { ConfigMap, OperationRequest, ProgramSource, StackIdentity } from "../api.js";
 import { startMonitor, type MonitorHandler, type MonitorServer } from "../program/monitor.js";
 import { sameThreadEngineService, startEngineService, type EngineService } from "../program/engine-service.js";
 import { ProviderRegistry } from "../providers/registry.js";
@@ -27,6 +27,18 @@ export interface ServicesBinding {
   getResource: BuiltinHost["getResource"];
   readStackOutputs?: BuiltinHost["readStackOutputs"];
   onPluginOutput(pkg: string, line: string, stream: "stdout" | "stderr"): void;
+}
+
+/** What an operation's services need: a Node.js program is named only when the operation runs it. */
+export function servicesSpec(request: Pick<OperationRequest, "identity" | "config" | "pulumiHome" | "kind" | "program" | "pluginDirectory">): ServicesSpec {
+  const runsProgram = request.kind === "update" || request.kind === "preview";
+  return {
+    identity: request.identity,
+    config: request.config,
+    pluginDirectory: request.program?.programDirectory ?? request.pluginDirectory ?? process.cwd(),
+    pulumiHome: request.pulumiHome,
+    ...(runsProgram && request.program ? { program: request.program } : {}),
+  };
 }
 
 export interface ProgramServices {

@@ -3,8 +3,8 @@ import { SECRET_MASK } from "@stackyard/protocol";
 import type { OperationRequest, OperationResult } from "../api.js";
 import { parallelOf, programConfig, runProgram, type ProgramOutcome } from "../program/program-host.js";
 import { defaultProviderVersions } from "../providers/required-plugins.js";
-import { startProgramServices, type ProgramServices } from "./program-services.js";
-import { servicesSpec, takePrelaunch, type LaunchedProgram, type Prelaunch } from "./prelaunch.js";
+import { servicesSpec, startProgramServices, type ProgramServices } from "./program-services.js";
+import { takePrelaunch, type LaunchedProgram, type Prelaunch } from "./prelaunch.js";
 import { StateCodec } from "../state/codec.js";
 import { diagnostic, outputsEvent, preEvent, type StepDescription } from "../execution/step-events.js";
 import { OldState } from "./old-state.js";
@@ -49,17 +49,12 @@ export async function runOperation(request: OperationRequest, prelaunch?: Prelau
   deployment.defaultVersions = services.requiredPlugins.then(defaultProviderVersions);
   // One plugin per provider in the old state starts now too, as Pulumi's engine loads them up front
   // (the program's own required plugins may already be among them).
-  const oldProviders = new Map<string, { pkg: string; version: string | undefined; count: number }>();
-  for (const o of old.allLive()) {
-    const s = o.state;
-    if (!isProviderType(s.type)) continue;
-    const version = typeof s.inputs?.["version"] === "string" ? s.inputs["version"] : undefined;
-    const key = `${typePackage(s.type)}@${version ?? ""}`;
-    const entry = oldProviders.get(key) ?? { pkg: typePackage(s.type), version, count: 0 };
-    entry.count++;
-    oldProviders.set(key, entry);
-  }
-  for (const { pkg, version, count } of oldProviders.values()) services.registry.prestartUpTo(pkg, version, count);
+  services.registry.prestartEach(
+    old
+      .allLive()
+      .filter((o) => isProviderType(o.state.type))
+      .map(({ state }) => ({ pkg: typePackage(state.type), version: typeof state.inputs?.["version"] === "string" ? state.inputs["version"] : undefined })),
+  );
   services.attach({
     handler: deployment,
     ...(request.readStackOutputs ? { readStackOutputs: request.readStackOutputs } : {}),

@@ -75,9 +75,21 @@ export class ProviderRegistry {
     if (!this.startedKeys.has(instanceKey(pkg, version))) this.prestart(pkg, version);
   }
 
-  /** `prestart` as many times as it takes for `count` instances of this package and version to be warm. */
-  prestartUpTo(pkg: string, version: string | undefined, count: number): void {
-    for (let warm = this.warm.get(instanceKey(pkg, version))?.length ?? 0; warm < count; warm++) this.prestart(pkg, version);
+  /**
+   * One warm instance per entry (a provider resource of the old state, say), counting the instances
+   * of the same package and version already warm (the program's required plugins) among them.
+   */
+  prestartEach(instances: { pkg: string; version: string | undefined }[]): void {
+    const wanted = new Map<string, { pkg: string; version: string | undefined; count: number }>();
+    for (const { pkg, version } of instances) {
+      const key = instanceKey(pkg, version);
+      const entry = wanted.get(key) ?? { pkg, version, count: 0 };
+      entry.count++;
+      wanted.set(key, entry);
+    }
+    for (const [key, { pkg, version, count }] of wanted) {
+      for (let warm = this.warm.get(key)?.length ?? 0; warm < count; warm++) this.prestart(pkg, version);
+    }
   }
 
   /** A fresh, unconfigured instance of a package's provider. */
