@@ -7,59 +7,62 @@
  */
 import { createRequire } from "node:module";
 import { parentPort } from "node:worker_threads";
-import * as grpc from "@grpc/grpc-js";
+import { GrpcStatus, startUnaryServer, UnaryCallError, type UnaryMethod } from "../rpc/unary-server.js";
 import { satisfiesPulumiRange } from "./version-range.js";
 import { PULUMI_VERSION } from "../version.js";
 import type { EngineServiceMessage, EngineServiceRequest } from "./engine-service.js";
 
-// Only the stubs this service needs (rpc/proto.ts loads them all, which would slow the thread's start).
+// Only the messages this service needs (rpc/proto.ts loads them all, and the generated service
+// module loads grpc-js, which this thread does without: see rpc/unary-server.ts).
 const require = createRequire(import.meta.url);
 const enginePb: typeof import("@pulumi/pulumi/proto/engine_pb.js") = require("@pulumi/pulumi/proto/engine_pb.js");
-const engineGrpc: typeof import("@pulumi/pulumi/proto/engine_grpc_pb.js") = require("@pulumi/pulumi/proto/engine_grpc_pb.js");
-const emptyPb: typeof import("google-protobuf/google/protobuf/empty_pb.js") = require("google-protobuf/google/protobuf/empty_pb.js");
-
-type Callback<T> = grpc.sendUnaryData<T>;
-type Call<T> = grpc.ServerUnaryCall<T, unknown>;
 
 const port = parentPort!;
 const post = (message: EngineServiceMessage) => port.postMessage(message);
 let root = "";
 
-const server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024, "grpc.enable_channelz": 0 });
-server.addService(engineGrpc.EngineService, {
-  log(call: Call<InstanceType<typeof enginePb.LogRequest>>, cb: Callback<InstanceType<typeof emptyPb.Empty>>) {
-    const r = call.request;
-    const severity = r.getSeverity();
-    if (severity !== enginePb.LogSeverity.DEBUG) {
-      post({ kind: "log", severity, message: r.getMessage(), urn: r.getUrn(), streamId: r.getStreamid(), ephemeral: r.getEphemeral() });
-    }
-    cb(null, new emptyPb.Empty());
-  },
-  getRootResource(_call: Call<unknown>, cb: Callback<InstanceType<typeof enginePb.GetRootResourceResponse>>) {
-    cb(null, new enginePb.GetRootResourceResponse().setUrn(root));
-  },
-  setRootResource(call: Call<InstanceType<typeof enginePb.SetRootResourceRequest>>, cb: Callback<InstanceType<typeof enginePb.SetRootResourceResponse>>) {
-    root = call.request.getUrn();
-    post({ kind: "root", urn: root });
-    cb(null, new enginePb.SetRootResourceResponse());
-  },
-  requirePulumiVersion(call: Call<InstanceType<typeof enginePb.RequirePulumiVersionRequest>>, cb: Callback<InstanceType<typeof enginePb.RequirePulumiVersionResponse>>) {
-    const range = call.request.getPulumiVersionRange();
-    if (satisfiesPulumiRange(PULUMI_VERSION, range)) cb(null, new enginePb.RequirePulumiVersionResponse());
-    else cb({ code: grpc.status.UNKNOWN, details: `Pulumi CLI version ${PULUMI_VERSION} does not satisfy the version range "${range}"` });
-  },
-});
+const EMPTY = new Uint8Array(0);
+const methods = new Map<string, UnaryMethod>([
+  [
+    "/pulumirpc.Engine/Log",
+    (bytes) => {
+      const r = enginePb.LogRequest.deserializeBinary(bytes);
+      const severity = r.getSeverity();
+      if (severity !== enginePb.LogSeverity.DEBUG) {
+        post({ kind: "log", severity, message: r.getMessage(), urn: r.getUrn(), streamId: r.getStreamid(), ephemeral: r.getEphemeral() });
+      }
+      return EMPTY;
+    },
+  ],
+  ["/pulumirpc.Engine/GetRootResource", () => new enginePb.GetRootResourceResponse().setUrn(root).serializeBinary()],
+  [
+    "/pulumirpc.Engine/SetRootResource",
+    (bytes) => {
+      root = enginePb.SetRootResourceRequest.deserializeBinary(bytes).getUrn();
+      post({ kind: "root", urn: root });
+      return EMPTY;
+    },
+  ],
+  [
+    "/pulumirpc.Engine/RequirePulumiVersion",
+    (bytes) => {
+      const range = enginePb.RequirePulumiVersionRequest.deserializeBinary(bytes).getPulumiVersionRange();
+      if (!satisfiesPulumiRange(PULUMI_VERSION, range)) {
+        throw new UnaryCallError(GrpcStatus.UNKNOWN, `Pulumi CLI version ${PULUMI_VERSION} does not satisfy the version range "${range}"`);
+      }
+      return EMPTY;
+    },
+  ],
+]);
 
-port.on("message", (request: EngineServiceRequest) => {
-  // Messages to the main thread keep their order, so this answer follows every log posted before it.
-  if (request.kind === "flush") post({ kind: "flushed", id: request.id });
-  else if (request.kind === "close") {
-    server.tryShutdown(() => port.close());
-    setTimeout(() => server.forceShutdown(), 2000).unref();
-  }
-});
-
-server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => {
-  if (err) post({ kind: "failed", message: err.message });
-  else post({ kind: "ready", address: `127.0.0.1:${p}` });
-});
+startUnaryServer(methods, { maxMessageBytes: 400 * 1024 * 1024 }).then(
+  (server) => {
+    port.on("message", (request: EngineServiceRequest) => {
+      // Messages to the main thread keep their order, so this answer follows every log posted before it.
+      if (request.kind === "flush") post({ kind: "flushed", id: request.id });
+      else if (request.kind === "close") void server.close(2000).then(() => port.close());
+    });
+    post({ kind: "ready", address: server.address });
+  },
+  (err: unknown) => post({ kind: "failed", message: err instanceof Error ? err.message : String(err) }),
+);
