@@ -94,8 +94,8 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
     const { runRemoteOperation } = await import("./remote.js");
     return runRemoteOperation(cmd, flags);
   }
-  // The Engine service thread boots first (it takes a tenth of a second to load gRPC); the engine's
-  // modules load while the stack's secrets unlock.
+  // The Engine service thread boots first (a thread and its modules take a few tens of
+  // milliseconds); the engine's modules load while the stack's secrets unlock.
   void importModule<typeof import("@stackyard/engine/program/engine-service")>("@stackyard/engine/program/engine-service").then(
     (service) => service.prebootEngineService(),
     () => undefined,

@@ -43,8 +43,9 @@ interface BootingWorker {
 }
 
 /**
- * A worker booted ahead of the operation that will take it: loading gRPC in a thread costs a few
- * hundred milliseconds, which the CLI overlaps with reading config and deriving the passphrase key.
+ * A worker booted ahead of the operation that will take it: a thread and its modules take a few
+ * tens of milliseconds to start, which the CLI overlaps with reading config and deriving the
+ * passphrase key.
  */
 let prebooted: BootingWorker | undefined;
 
