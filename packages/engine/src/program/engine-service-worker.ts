@@ -8,8 +8,7 @@
 import { createRequire } from "node:module";
 import { parentPort } from "node:worker_threads";
 import { GrpcStatus, startUnaryServer, UnaryCallError, type UnaryMethod } from "../rpc/unary-server.js";
-import { satisfiesPulumiRange } from "./version-range.js";
-import { PULUMI_VERSION } from "../version.js";
+import { unmetPulumiVersion } from "./version-range.js";
 import type { EngineServiceMessage, EngineServiceRequest } from "./engine-service.js";
 
 // Only the messages this service needs (rpc/proto.ts loads them all, and the generated service
@@ -47,9 +46,8 @@ const methods = new Map<string, UnaryMethod>([
     "/pulumirpc.Engine/RequirePulumiVersion",
     (bytes) => {
       const range = enginePb.RequirePulumiVersionRequest.deserializeBinary(bytes).getPulumiVersionRange();
-      if (!satisfiesPulumiRange(PULUMI_VERSION, range)) {
-        throw new UnaryCallError(GrpcStatus.UNKNOWN, `Pulumi CLI version ${PULUMI_VERSION} does not satisfy the version range "${range}"`);
-      }
+      const unmet = unmetPulumiVersion(range);
+      if (unmet) throw new UnaryCallError(GrpcStatus.UNKNOWN, unmet);
       return EMPTY;
     },
   ],

@@ -5,10 +5,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { emptyPb, enginePb, engineGrpc, fromStruct, providerPb, resourceGrpc, resourcePb, toStruct, type PropertyObject } from "../rpc/proto.js";
 import { decodeRegistration, type RegistrationGoal } from "./registration.js";
-import { PULUMI_VERSION } from "../version.js";
-import { satisfiesPulumiRange } from "./version-range.js";
-
-export { satisfiesPulumiRange };
+import { unmetPulumiVersion } from "./version-range.js";
 
 export interface RegistrationResult {
   urn: string;
@@ -216,9 +213,8 @@ export async function startMonitor(handler: MonitorHandler | Promise<MonitorHand
     requirePulumiVersion(call: Call<InstanceType<typeof enginePb.RequirePulumiVersionRequest>>, cb: Callback<InstanceType<typeof enginePb.RequirePulumiVersionResponse>>) {
       respond(cb, () => {
         const range = call.request.getPulumiVersionRange();
-        if (!satisfiesPulumiRange(PULUMI_VERSION, range)) {
-          throw new Error(`Pulumi CLI version ${PULUMI_VERSION} does not satisfy the version range "${range}"`);
-        }
+        const unmet = unmetPulumiVersion(range);
+        if (unmet) throw new Error(unmet);
         return new enginePb.RequirePulumiVersionResponse();
       });
     },

@@ -1,4 +1,5 @@
 import semver from "semver";
+import { PULUMI_VERSION } from "../version.js";
 
 /**
  * blang/semver ranges as the SDK sends them: space-separated comparators are ANDed, `||` ORs, `!v`
@@ -15,4 +16,9 @@ export function satisfiesPulumiRange(version: string, range: string): boolean {
         return semver.satisfies(version, comparator);
       }),
   );
+}
+
+/** RequirePulumiVersion's answer: why this CLI cannot run a program that requires `range`, or undefined when it can. */
+export function unmetPulumiVersion(range: string): string | undefined {
+  return satisfiesPulumiRange(PULUMI_VERSION, range) ? undefined : `Pulumi CLI version ${PULUMI_VERSION} does not satisfy the version range "${range}"`;
 }

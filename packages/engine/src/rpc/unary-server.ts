@@ -147,7 +147,7 @@ function respondWith(stream: ServerHttp2Stream, message: Uint8Array): void {
   frame.writeUInt32BE(message.length, 1);
   frame.set(message, HEADER_BYTES);
   stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
-  stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+  stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": String(GrpcStatus.OK) }));
   stream.end(frame);
 }
 
