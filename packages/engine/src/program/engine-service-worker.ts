@@ -7,7 +7,8 @@
  */
 import { createRequire } from "node:module";
 import { parentPort } from "node:worker_threads";
-import { GrpcStatus, startUnaryServer, UnaryCallError, type UnaryMethod } from "../rpc/unary-server.js";
+import { GrpcStatus } from "../rpc/grpc-status.js";
+import { startUnaryServer, UnaryCallError, type UnaryMethod } from "../rpc/unary-server.js";
 import { unmetPulumiVersion } from "./version-range.js";
 import type { EngineServiceMessage, EngineServiceRequest } from "./engine-service.js";
 

@@ -2,11 +2,11 @@
  * The `pulumi` package the engine serves itself: StackReference reads and the `pulumi:pulumi:*`
  * invokes the SDK uses to look resources and other stacks up.
  */
+import { GrpcStatus } from "../rpc/grpc-status.js";
 import { ProviderRpcError, type CheckResult, type ConfigureResult, type DiffResult } from "./provider-client.js";
 import type { Provider } from "./provider.js";
 import type { PropertyObject } from "../properties/values.js";
 import { makeSecret } from "../properties/values.js";
-import * as grpc from "@grpc/grpc-js";
 
 export interface BuiltinHost {
   readStackOutputs?(name: string): Promise<{ outputs: Record<string, unknown>; secretOutputNames: string[] }>;
@@ -15,7 +15,7 @@ export interface BuiltinHost {
 }
 
 function unsupported(what: string): never {
-  throw new ProviderRpcError(`the builtin 'pulumi' provider does not support ${what}`, grpc.status.UNIMPLEMENTED);
+  throw new ProviderRpcError(`the builtin 'pulumi' provider does not support ${what}`, GrpcStatus.UNIMPLEMENTED);
 }
 
 export class BuiltinProvider implements Provider {

@@ -2,13 +2,11 @@
  * A typed, promise-based view of one provider plugin's `pulumirpc.ResourceProvider` service, plus
  * what it told us about itself at Configure time (which decides how values are sent to it).
  */
-import * as grpc from "@grpc/grpc-js";
 import type { DiffKind, PropertyDiff } from "@stackyard/protocol";
-import { emptyPb, fromStruct, providerGrpc, providerPb, statusPb, toStruct, type PropertyObject } from "../rpc/proto.js";
+import { GrpcStatus } from "../rpc/grpc-status.js";
+import { emptyPb, fromStruct, pluginPb, providerPb, statusPb, toStruct, type PropertyObject } from "../rpc/proto.js";
+import { GrpcCallError, UnaryClient } from "../rpc/unary-client.js";
 import { remarkSecretOutputs, unwrapSecretsInMap } from "../properties/values.js";
-
-type Client = InstanceType<typeof providerGrpc.ResourceProviderClient>;
-
 export interface CheckFailure {
   property: string;
   reason: string;
@@ -51,30 +49,28 @@ export class ResourceInitError extends Error {
 }
 
 export class ProviderRpcError extends Error {
-  constructor(message: string, readonly code: grpc.status) {
+  constructor(message: string, readonly code: number) {
     super(message);
   }
 }
 
 const DIFF_KINDS: DiffKind[] = ["add", "add-replace", "delete", "delete-replace", "update", "update-replace"];
 
-/** Calls one unary method on the client and turns the callback into a promise. */
-function unary<Req, Res>(client: Client, method: string, request: Req): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const fn = (client as unknown as Record<string, (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => void>)[method]!;
-    fn.call(client, request, (err, res) => (err ? reject(err) : resolve(res)));
-  });
+/** A message class of the generated stubs: what a unary call needs to decode its answer. */
+interface Decodes<Res> {
+  deserializeBinary(bytes: Uint8Array): Res;
 }
 
+const SERVICE = "/pulumirpc.ResourceProvider/";
+
 export function isUnimplemented(err: unknown): boolean {
-  return (err as grpc.ServiceError | undefined)?.code === grpc.status.UNIMPLEMENTED;
+  return err instanceof GrpcCallError && err.code === GrpcStatus.UNIMPLEMENTED;
 }
 
 /** Pulls `ErrorResourceInitFailed` out of a gRPC error's status details, if the provider sent one. */
-function initErrorFrom(err: grpc.ServiceError): ResourceInitError | undefined {
-  const raw = err.metadata?.get("grpc-status-details-bin")?.[0];
-  if (!raw) return undefined;
-  const status = statusPb.Status.deserializeBinary(typeof raw === "string" ? Buffer.from(raw, "base64") : raw);
+function initErrorFrom(err: GrpcCallError): ResourceInitError | undefined {
+  if (!err.statusDetails) return undefined;
+  const status = statusPb.Status.deserializeBinary(err.statusDetails);
   for (const detail of status.getDetailsList()) {
     if (!detail.getTypeUrl().endsWith("pulumirpc.ErrorResourceInitFailed")) continue;
     const info = providerPb.ErrorResourceInitFailed.deserializeBinary(detail.getValue_asU8());
@@ -90,30 +86,26 @@ function initErrorFrom(err: grpc.ServiceError): ResourceInitError | undefined {
 }
 
 function providerError(err: unknown): Error {
-  const e = err as grpc.ServiceError;
-  if (e && typeof e.code === "number") return initErrorFrom(e) ?? new ProviderRpcError(e.details || e.message, e.code);
+  if (err instanceof GrpcCallError) return initErrorFrom(err) ?? new ProviderRpcError(err.details || err.message, err.code);
   return err instanceof Error ? err : new Error(String(err));
 }
 
 export class ProviderClient {
-  private readonly client: Client;
+  private readonly client: UnaryClient;
   capabilities: ConfigureResult = { acceptSecrets: false, acceptResources: false, acceptOutputs: false, supportsPreview: false };
 
   constructor(readonly pkg: string, address: string) {
-    this.client = new providerGrpc.ResourceProviderClient(address, grpc.credentials.createInsecure(), {
-      "grpc.max_receive_message_length": 400 * 1024 * 1024,
-      "grpc.max_send_message_length": 400 * 1024 * 1024,
-      // Loopback to a local plugin: retries and channelz only add per-call work on the hot path.
-      "grpc.enable_retries": 0,
-      "grpc.enable_channelz": 0,
-    });
+    this.client = new UnaryClient(address, { maxMessageBytes: 400 * 1024 * 1024 });
   }
 
   /** Waits until the plugin's server accepts connections. */
   waitForReady(timeoutMs = 30_000): Promise<void> {
-    return new Promise((resolve, reject) =>
-      this.client.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(err) : resolve())),
-    );
+    return this.client.waitForReady(timeoutMs);
+  }
+
+  /** Calls one method with a message of the generated stubs and decodes the answer with `response`. */
+  private async unary<Res>(method: string, request: { serializeBinary(): Uint8Array }, response: Decodes<Res>): Promise<Res> {
+    return response.deserializeBinary(await this.client.call(SERVICE + method, request.serializeBinary()));
   }
 
   close(): void {
@@ -135,11 +127,7 @@ export class ProviderClient {
 
   async getPluginVersion(): Promise<string> {
     try {
-      const info = await unary<unknown, InstanceType<typeof import("../rpc/proto.js").pluginPb.PluginInfo>>(
-        this.client,
-        "getPluginInfo",
-        new emptyPb.Empty(),
-      );
+      const info = await this.unary("GetPluginInfo", new emptyPb.Empty(), pluginPb.PluginInfo);
       return info.getVersion();
     } catch (err) {
       if (isUnimplemented(err)) return "";
@@ -152,7 +140,7 @@ export class ProviderClient {
     const req = new providerPb.CheckRequest();
     req.setUrn(urn).setName(name).setType(type).setOlds(toStruct(olds)).setNews(toStruct(news));
     try {
-      const res = await unary<typeof req, InstanceType<typeof providerPb.CheckResponse>>(this.client, "checkConfig", req);
+      const res = await this.unary("CheckConfig", req, providerPb.CheckResponse);
       return checkResult(res);
     } catch (err) {
       if (isUnimplemented(err)) return undefined;
@@ -164,7 +152,7 @@ export class ProviderClient {
     const req = new providerPb.DiffRequest();
     req.setUrn(urn).setName(name).setType(type).setOldInputs(toStruct(oldInputs)).setOlds(toStruct(oldOutputs)).setNews(toStruct(news));
     try {
-      return diffResult(await unary(this.client, "diffConfig", req));
+      return diffResult(await this.unary("DiffConfig", req, providerPb.DiffResponse));
     } catch (err) {
       if (isUnimplemented(err)) return undefined;
       throw providerError(err);
@@ -178,7 +166,7 @@ export class ProviderClient {
     const vars = req.getVariablesMap();
     for (const [k, v] of Object.entries(variables)) vars.set(k, v);
     try {
-      const res = await unary<typeof req, InstanceType<typeof providerPb.ConfigureResponse>>(this.client, "configure", req);
+      const res = await this.unary("Configure", req, providerPb.ConfigureResponse);
       this.capabilities = {
         acceptSecrets: res.getAcceptsecrets(),
         acceptResources: res.getAcceptresources(),
@@ -197,7 +185,7 @@ export class ProviderClient {
     req.setOlds(toStruct(this.prepare(olds ?? {})));
     if (oldOutputs) req.setOldOutputs(toStruct(this.prepare(oldOutputs)));
     try {
-      const result = checkResult(await unary(this.client, "check", req));
+      const result = checkResult(await this.unary("Check", req, providerPb.CheckResponse));
       return { ...result, inputs: this.remark(news, result.inputs) };
     } catch (err) {
       throw providerError(err);
@@ -210,7 +198,7 @@ export class ProviderClient {
     req.setOlds(toStruct(this.prepare(args.oldOutputs))).setNews(toStruct(this.prepare(args.news))).setOldInputs(toStruct(this.prepare(args.oldInputs)));
     req.setIgnorechangesList(args.ignoreChanges);
     try {
-      return diffResult(await unary(this.client, "diff", req));
+      return diffResult(await this.unary("Diff", req, providerPb.DiffResponse));
     } catch (err) {
       throw providerError(err);
     }
@@ -221,7 +209,7 @@ export class ProviderClient {
     req.setUrn(args.urn).setName(args.name).setType(args.type).setProperties(toStruct(this.prepare(args.properties)));
     req.setTimeout(args.timeout).setPreview(args.preview);
     try {
-      const res = await unary<typeof req, InstanceType<typeof providerPb.CreateResponse>>(this.client, "create", req);
+      const res = await this.unary("Create", req, providerPb.CreateResponse);
       return { id: res.getId(), properties: this.remark(args.properties, fromStruct(res.getProperties())) };
     } catch (err) {
       throw providerError(err);
@@ -233,7 +221,7 @@ export class ProviderClient {
     req.setId(args.id).setUrn(args.urn).setName(args.name).setType(args.type).setProperties(toStruct(this.prepare(args.state)));
     if (args.inputs) req.setInputs(toStruct(this.prepare(args.inputs)));
     try {
-      const res = await unary<typeof req, InstanceType<typeof providerPb.ReadResponse>>(this.client, "read", req);
+      const res = await this.unary("Read", req, providerPb.ReadResponse);
       return {
         id: res.getId(),
         properties: this.remark(args.state, fromStruct(res.getProperties())),
@@ -250,7 +238,7 @@ export class ProviderClient {
     req.setOlds(toStruct(this.prepare(args.oldOutputs))).setNews(toStruct(this.prepare(args.news))).setOldInputs(toStruct(this.prepare(args.oldInputs)));
     req.setTimeout(args.timeout).setIgnorechangesList(args.ignoreChanges).setPreview(args.preview);
     try {
-      const res = await unary<typeof req, InstanceType<typeof providerPb.UpdateResponse>>(this.client, "update", req);
+      const res = await this.unary("Update", req, providerPb.UpdateResponse);
       return this.remark(args.news, fromStruct(res.getProperties()));
     } catch (err) {
       throw providerError(err);
@@ -262,7 +250,7 @@ export class ProviderClient {
     req.setId(args.id).setUrn(args.urn).setName(args.name).setType(args.type);
     req.setProperties(toStruct(this.prepare(args.oldOutputs))).setOldInputs(toStruct(this.prepare(args.oldInputs))).setTimeout(args.timeout);
     try {
-      await unary(this.client, "delete", req);
+      await this.unary("Delete", req, emptyPb.Empty);
     } catch (err) {
       throw providerError(err);
     }
@@ -272,7 +260,7 @@ export class ProviderClient {
     const req = new providerPb.InvokeRequest();
     req.setTok(tok).setArgs(toStruct(this.prepare(args))).setPreview(preview);
     try {
-      const res = await unary<typeof req, InstanceType<typeof providerPb.InvokeResponse>>(this.client, "invoke", req);
+      const res = await this.unary("Invoke", req, providerPb.InvokeResponse);
       return { result: fromStruct(res.getReturn()), failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })) };
     } catch (err) {
       throw providerError(err);
@@ -282,7 +270,7 @@ export class ProviderClient {
   /** Forwards a prepared Construct request (remote components). */
   async construct(req: InstanceType<typeof providerPb.ConstructRequest>): Promise<InstanceType<typeof providerPb.ConstructResponse>> {
     try {
-      return await unary(this.client, "construct", req);
+      return await this.unary("Construct", req, providerPb.ConstructResponse);
     } catch (err) {
       throw providerError(err);
     }
@@ -290,7 +278,7 @@ export class ProviderClient {
 
   async call(req: InstanceType<typeof providerPb.CallRequest>): Promise<InstanceType<typeof providerPb.CallResponse>> {
     try {
-      return await unary(this.client, "call", req);
+      return await this.unary("Call", req, providerPb.CallResponse);
     } catch (err) {
       throw providerError(err);
     }
@@ -298,7 +286,7 @@ export class ProviderClient {
 
   async cancel(): Promise<void> {
     try {
-      await unary(this.client, "cancel", new emptyPb.Empty());
+      await this.unary("Cancel", new emptyPb.Empty(), emptyPb.Empty);
     } catch {
       // Cancel is advisory; a provider that cannot cancel simply finishes.
     }
