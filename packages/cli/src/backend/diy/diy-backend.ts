@@ -108,7 +108,7 @@ export class DiyBackend implements Backend {
       const checkpoint = initial
         ? makeCheckpoint(paths.qualifiedName, initial.version, initial.version >= 4 ? initial.features : undefined, initial.deployment)
         : makeCheckpoint(paths.qualifiedName, 3, undefined, undefined);
-      this.store.writeStack(paths, checkpoint, false);
+      this.store.writeStack(paths, checkpoint);
       if (options.tags && Object.keys(options.tags).length > 0) saveTags(paths.tags, options.tags, this.store.counter);
     });
   }
@@ -184,7 +184,7 @@ export class DiyBackend implements Backend {
       const renamed = latest
         ? renameDeployment(latest, newRef.name, newRef.project === "" ? undefined : newRef.project)
         : undefined;
-      this.store.writeStack(newPaths, makeCheckpoint(newPaths.qualifiedName, file.version, file.features, renamed), false);
+      this.store.writeStack(newPaths, makeCheckpoint(newPaths.qualifiedName, file.version, file.features, renamed));
       moveToBak(loaded.path, loaded.bytes, this.store);
       for (const p of [paths.plain, paths.gzip, paths.zstd]) removeIfExists(p);
       this.moveHistory(paths, ref.name, newPaths, newRef.name);
@@ -247,7 +247,7 @@ export class DiyBackend implements Backend {
       this.store.writeStack(
         paths,
         makeCheckpoint(paths.qualifiedName, deployment.version, features, deployment.deployment),
-        true,
+        { backUpOld: true },
       );
     });
   }

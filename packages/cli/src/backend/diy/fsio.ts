@@ -64,11 +64,12 @@ export function ensureDir(dir: string): void {
 }
 
 /**
- * Writes to a sibling temp file and renames it over the target, so a reader (or a crash) sees
- * either the old bytes or the new ones, never a torn file. fsync before the rename keeps that
- * true across power loss on filesystems that reorder metadata.
+ * Writes to a sibling temp file and renames it over the target, so a reader (or a killed process)
+ * sees either the old bytes or the new ones, never a torn file. fsync before the rename keeps that
+ * true across power loss on filesystems that reorder metadata; `durable: false` skips it for a
+ * file that something else already makes recoverable.
  */
-export function writeFileAtomic(path: string, data: Uint8Array | string): number {
+export function writeFileAtomic(path: string, data: Uint8Array | string, { durable = true }: { durable?: boolean } = {}): number {
   ensureDir(dirname(path));
   const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
@@ -76,7 +77,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): number
   try {
     let off = 0;
     while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

@@ -95,8 +95,9 @@ export class DiyUpdateSession implements UpdateSession {
     const written = this.store.writeStack(
       this.paths,
       makeCheckpoint(this.paths.qualifiedName, replayed.version, replayed.features, replayed.deployment),
-      false,
-      this.bytes,
+      // Not fsynced: until the update completes, recovery rebuilds the state from `.bak` and the
+      // journal (found by hash), never from this file; it is here for readers only.
+      { durable: false, session: this.bytes },
     );
     this.lastCheckpointSize = written.bytes.length;
     this.journalSinceRewrite = 0;
@@ -123,8 +124,7 @@ export class DiyUpdateSession implements UpdateSession {
       const written = this.store.writeStack(
         this.paths,
         makeCheckpoint(this.paths.qualifiedName, replayed.version, replayed.features, replayed.deployment),
-        false,
-        this.bytes,
+        { session: this.bytes },
       );
       const info: UpdateInfo = {
         kind: this.kind,

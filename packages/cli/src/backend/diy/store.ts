@@ -25,6 +25,15 @@ export interface WrittenCheckpoint {
   bytes: Buffer;
 }
 
+export interface WriteStackOptions {
+  /** Copy the stack file being replaced to `.bak` first. */
+  backUpOld?: boolean;
+  /** fsync before the rename (see writeFileAtomic); on unless the caller has another way back. */
+  durable?: boolean;
+  /** Also count the bytes here (the update's own counter). */
+  session?: ByteCounter;
+}
+
 export class DiyStore {
   readonly counter = new ByteCounter();
   readonly lockCtx: LockContext;
@@ -55,15 +64,16 @@ export class DiyStore {
    * Pulumi does before every save. A variant in the other compression is removed afterwards so the
    * newest-file rule cannot pick stale bytes.
    */
-  writeStack(paths: StackPaths, file: VersionedCheckpoint, backup: boolean, session?: ByteCounter): WrittenCheckpoint {
+  writeStack(paths: StackPaths, file: VersionedCheckpoint, options: WriteStackOptions = {}): WrittenCheckpoint {
+    const { backUpOld = false, durable = true, session } = options;
     const current = currentStackFile(paths);
-    if (backup && current !== undefined) {
+    if (backUpOld && current !== undefined) {
       const old = readIfExists(current);
       if (old !== undefined) this.counter.add("backup", writeFileAtomic(`${current}.bak`, old), session);
     }
     const target = this.targetPath(paths);
     const bytes = encodeCheckpoint(file, this.env.gzip);
-    this.counter.add("checkpoint", writeFileAtomic(target, bytes), session);
+    this.counter.add("checkpoint", writeFileAtomic(target, bytes, { durable }), session);
     for (const other of [paths.plain, paths.gzip, paths.zstd]) if (other !== target) removeIfExists(other);
     if (this.env.retainCheckpoints) {
       this.counter.add("backup", writeFileAtomic(`${target}.${unixNanos()}`, bytes), session);
@@ -125,11 +135,7 @@ export class DiyStore {
     if (!base.path.endsWith(".bak")) {
       this.counter.add("backup", writeFileAtomic(`${base.path}.bak`, base.bytes));
     }
-    this.writeStack(
-      paths,
-      makeCheckpoint(paths.qualifiedName, replayed.version, replayed.features, replayed.deployment),
-      false,
-    );
+    this.writeStack(paths, makeCheckpoint(paths.qualifiedName, replayed.version, replayed.features, replayed.deployment));
     removeIfExists(paths.journal);
     return true;
   }
