@@ -12,8 +12,7 @@ import { startUnaryServer, UnaryCallError, type UnaryMethod } from "../rpc/unary
 import { unmetPulumiVersion } from "./version-range.js";
 import type { EngineServiceMessage, EngineServiceRequest } from "./engine-service.js";
 
-// Only the messages this service needs (rpc/proto.ts loads them all, and the generated service
-// module loads grpc-js, which this thread does without: see rpc/unary-server.ts).
+// Only the messages this service needs: rpc/proto.ts loads them all, which would slow the thread's start.
 const require = createRequire(import.meta.url);
 const enginePb: typeof import("@pulumi/pulumi/proto/engine_pb.js") = require("@pulumi/pulumi/proto/engine_pb.js");
 

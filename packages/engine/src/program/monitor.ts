@@ -2,8 +2,9 @@
  * The gRPC face the program sees: `pulumirpc.ResourceMonitor` and `pulumirpc.Engine`. This module
  * only translates between protobuf and plain data; every decision is the handler's.
  */
-import * as grpc from "@grpc/grpc-js";
-import { emptyPb, enginePb, engineGrpc, fromStruct, providerPb, resourceGrpc, resourcePb, toStruct, type PropertyObject } from "../rpc/proto.js";
+import { GrpcStatus } from "../rpc/grpc-status.js";
+import { emptyPb, enginePb, fromStruct, providerPb, resourcePb, toStruct, type PropertyObject } from "../rpc/proto.js";
+import { startUnaryServer, UnaryCallError, type UnaryMethod } from "../rpc/unary-server.js";
 import { decodeRegistration, type RegistrationGoal } from "./registration.js";
 import { unmetPulumiVersion } from "./version-range.js";
 
@@ -64,21 +65,25 @@ export const SUPPORTED_FEATURES: ReadonlyMap<string, number> = new Map([
 
 const SEVERITIES: LogSeverity[] = ["debug", "info", "warning", "error"];
 
-type Callback<T> = grpc.sendUnaryData<T>;
-type Call<T> = grpc.ServerUnaryCall<T, unknown>;
+type Message = { serializeBinary(): Uint8Array };
+interface Decodes<T> {
+  deserializeBinary(bytes: Uint8Array): T;
+}
 
-/** Runs `fn` and maps its outcome onto the gRPC callback; thrown errors become UNKNOWN with the message. */
-function respond<T>(callback: Callback<T>, fn: () => Promise<T> | T): void {
-  Promise.resolve()
-    .then(fn)
-    .then(
-      (value) => callback(null, value),
-      (err: unknown) => {
-        const e = err as { code?: number; message?: string };
-        if (process.env["STACKYARD_DEBUG"]) console.error(err);
-        callback({ code: typeof e?.code === "number" ? e.code : grpc.status.UNKNOWN, details: e?.message ?? String(err) });
-      },
-    );
+/**
+ * One method: decodes the request, runs `fn`, encodes its answer. A thrown error keeps its numeric
+ * gRPC `code` (a provider's, passed through) and otherwise answers UNKNOWN, with its message.
+ */
+function method<Req>(requestType: Decodes<Req>, fn: (request: Req) => Promise<Message> | Message): UnaryMethod {
+  return async (bytes) => {
+    try {
+      return (await fn(requestType.deserializeBinary(bytes))).serializeBinary();
+    } catch (err) {
+      if (process.env["STACKYARD_DEBUG"]) console.error(err);
+      const e = err as { code?: unknown; message?: string } | undefined;
+      throw new UnaryCallError(typeof e?.code === "number" ? e.code : GrpcStatus.UNKNOWN, e?.message ?? String(err));
+    }
+  };
 }
 
 export interface MonitorServer {
@@ -86,23 +91,26 @@ export interface MonitorServer {
   close(): Promise<void>;
 }
 
+const MONITOR = "/pulumirpc.ResourceMonitor/";
+const ENGINE = "/pulumirpc.Engine/";
+
 /**
  * `handler` may still be pending: a program launched before its operation could begin (lock taken,
  * secrets unlocked) waits on every call, the feature query included, and the SDK runs no user code
  * until that query is answered.
+ *
+ * Served on Node's HTTP/2 server (rpc/unary-server.ts) rather than grpc-js: every registration is
+ * a call, and grpc-js's server costs ~60% more CPU per call, taken from the program on a shared
+ * machine. Every ResourceMonitor method is unary.
  */
 export async function startMonitor(handler: MonitorHandler | Promise<MonitorHandler>): Promise<MonitorServer> {
   const ready = Promise.resolve(handler);
-  const server = new grpc.Server({
-    "grpc.max_receive_message_length": 400 * 1024 * 1024,
-    "grpc.max_send_message_length": 400 * 1024 * 1024,
-    "grpc.enable_channelz": 0,
-  });
   let shutdownSignalled = false;
 
-  server.addService(resourceGrpc.ResourceMonitorService, {
-    getDeploymentInfo(_call: Call<unknown>, cb: Callback<InstanceType<typeof resourcePb.DeploymentInfo>>) {
-      respond(cb, async () => {
+  const methods = new Map<string, UnaryMethod>([
+    [
+      MONITOR + "GetDeploymentInfo",
+      method(emptyPb.Empty, async () => {
         const info = (await ready).deploymentInfo();
         const res = new resourcePb.DeploymentInfo();
         res.setProject(info.project).setStack(info.stack).setOrganization(info.organization);
@@ -111,17 +119,19 @@ export async function startMonitor(handler: MonitorHandler | Promise<MonitorHand
         for (const [k, v] of Object.entries(info.config)) config.set(k, v);
         res.setSupportedfeaturesList([...SUPPORTED_FEATURES.values()]);
         return res;
-      });
-    },
-    supportsFeature(call: Call<InstanceType<typeof resourcePb.SupportsFeatureRequest>>, cb: Callback<InstanceType<typeof resourcePb.SupportsFeatureResponse>>) {
-      respond(cb, async () => {
+      }),
+    ],
+    [
+      MONITOR + "SupportsFeature",
+      method(resourcePb.SupportsFeatureRequest, async (request) => {
         await ready;
-        return new resourcePb.SupportsFeatureResponse().setHassupport(SUPPORTED_FEATURES.has(call.request.getId()));
-      });
-    },
-    registerResource(call: Call<InstanceType<typeof resourcePb.RegisterResourceRequest>>, cb: Callback<InstanceType<typeof resourcePb.RegisterResourceResponse>>) {
-      respond(cb, async () => {
-        const goal = decodeRegistration(call.request);
+        return new resourcePb.SupportsFeatureResponse().setHassupport(SUPPORTED_FEATURES.has(request.getId()));
+      }),
+    ],
+    [
+      MONITOR + "RegisterResource",
+      method(resourcePb.RegisterResourceRequest, async (request) => {
+        const goal = decodeRegistration(request);
         const result = await (await ready).registerResource(goal);
         const res = new resourcePb.RegisterResourceResponse();
         res.setUrn(result.urn).setId(result.id).setObject(toStruct(result.outputs));
@@ -134,17 +144,18 @@ export async function startMonitor(handler: MonitorHandler | Promise<MonitorHand
           }
         }
         return res;
-      });
-    },
-    registerResourceOutputs(call: Call<InstanceType<typeof resourcePb.RegisterResourceOutputsRequest>>, cb: Callback<InstanceType<typeof emptyPb.Empty>>) {
-      respond(cb, async () => {
-        await (await ready).registerResourceOutputs(call.request.getUrn(), fromStruct(call.request.getOutputs()));
+      }),
+    ],
+    [
+      MONITOR + "RegisterResourceOutputs",
+      method(resourcePb.RegisterResourceOutputsRequest, async (request) => {
+        await (await ready).registerResourceOutputs(request.getUrn(), fromStruct(request.getOutputs()));
         return new emptyPb.Empty();
-      });
-    },
-    readResource(call: Call<InstanceType<typeof resourcePb.ReadResourceRequest>>, cb: Callback<InstanceType<typeof resourcePb.ReadResourceResponse>>) {
-      respond(cb, async () => {
-        const r = call.request;
+      }),
+    ],
+    [
+      MONITOR + "ReadResource",
+      method(resourcePb.ReadResourceRequest, async (r) => {
         const result = await (await ready).readResource({
           id: r.getId(),
           type: r.getType(),
@@ -157,11 +168,11 @@ export async function startMonitor(handler: MonitorHandler | Promise<MonitorHand
           additionalSecretOutputs: r.getAdditionalsecretoutputsList(),
         });
         return new resourcePb.ReadResourceResponse().setUrn(result.urn).setProperties(toStruct(result.properties));
-      });
-    },
-    invoke(call: Call<InstanceType<typeof resourcePb.ResourceInvokeRequest>>, cb: Callback<InstanceType<typeof resourcePb.ResourceInvokeResponse>>) {
-      respond(cb, async () => {
-        const r = call.request;
+      }),
+    ],
+    [
+      MONITOR + "Invoke",
+      method(resourcePb.ResourceInvokeRequest, async (r) => {
         const result = await (await ready).invoke({
           tok: r.getTok(),
           args: fromStruct(r.getArgs()),
@@ -178,61 +189,48 @@ export async function startMonitor(handler: MonitorHandler | Promise<MonitorHand
           }),
         );
         return res;
-      });
-    },
-    call(call: Call<InstanceType<typeof resourcePb.ResourceCallRequest>>, cb: Callback<InstanceType<typeof providerPb.CallResponse>>) {
-      respond(cb, async () => (await ready).call(call.request));
-    },
-    signalAndWaitForShutdown(_call: Call<unknown>, cb: Callback<InstanceType<typeof emptyPb.Empty>>) {
-      respond(cb, async () => {
+      }),
+    ],
+    [MONITOR + "Call", method(resourcePb.ResourceCallRequest, async (request) => (await ready).call(request))],
+    [
+      MONITOR + "SignalAndWaitForShutdown",
+      method(emptyPb.Empty, async () => {
         if (shutdownSignalled) throw new Error("SignalAndWaitForShutdown was already called");
         shutdownSignalled = true;
         await (await ready).signalAndWaitForShutdown();
         return new emptyPb.Empty();
-      });
-    },
-  });
-
-  server.addService(engineGrpc.EngineService, {
-    log(call: Call<InstanceType<typeof enginePb.LogRequest>>, cb: Callback<InstanceType<typeof emptyPb.Empty>>) {
-      respond(cb, async () => {
-        const r = call.request;
+      }),
+    ],
+    // The Engine service, for when its own thread cannot start (engine-service.ts).
+    [
+      ENGINE + "Log",
+      method(enginePb.LogRequest, async (r) => {
         (await ready).log(SEVERITIES[r.getSeverity()] ?? "info", r.getMessage(), r.getUrn(), r.getStreamid(), r.getEphemeral());
         return new emptyPb.Empty();
-      });
-    },
-    getRootResource(_call: Call<unknown>, cb: Callback<InstanceType<typeof enginePb.GetRootResourceResponse>>) {
-      respond(cb, async () => new enginePb.GetRootResourceResponse().setUrn((await ready).getRootResource()));
-    },
-    setRootResource(call: Call<InstanceType<typeof enginePb.SetRootResourceRequest>>, cb: Callback<InstanceType<typeof enginePb.SetRootResourceResponse>>) {
-      respond(cb, async () => {
-        (await ready).setRootResource(call.request.getUrn());
+      }),
+    ],
+    [ENGINE + "GetRootResource", method(enginePb.GetRootResourceRequest, async () => new enginePb.GetRootResourceResponse().setUrn((await ready).getRootResource()))],
+    [
+      ENGINE + "SetRootResource",
+      method(enginePb.SetRootResourceRequest, async (request) => {
+        (await ready).setRootResource(request.getUrn());
         return new enginePb.SetRootResourceResponse();
-      });
-    },
-    requirePulumiVersion(call: Call<InstanceType<typeof enginePb.RequirePulumiVersionRequest>>, cb: Callback<InstanceType<typeof enginePb.RequirePulumiVersionResponse>>) {
-      respond(cb, () => {
-        const range = call.request.getPulumiVersionRange();
-        const unmet = unmetPulumiVersion(range);
+      }),
+    ],
+    [
+      ENGINE + "RequirePulumiVersion",
+      method(enginePb.RequirePulumiVersionRequest, (request) => {
+        const unmet = unmetPulumiVersion(request.getPulumiVersionRange());
         if (unmet) throw new Error(unmet);
         return new enginePb.RequirePulumiVersionResponse();
-      });
-    },
-  });
-
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
-  return {
-    address: `127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.tryShutdown(() => resolve());
-        // Programs may keep streams open; do not wait on them forever.
-        setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 2000).unref();
       }),
+    ],
+  ]);
+
+  const server = await startUnaryServer(methods, { maxMessageBytes: 400 * 1024 * 1024 });
+  return {
+    address: server.address,
+    // Programs may keep connections open; do not wait on them forever.
+    close: () => server.close(2000),
   };
 }

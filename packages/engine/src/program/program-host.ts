@@ -6,8 +6,8 @@ import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import * as grpc from "@grpc/grpc-js";
-import { languageGrpc, languagePb, structPb } from "../rpc/proto.js";
+import { languagePb, structPb } from "../rpc/proto.js";
+import { GrpcCallError, UnaryClient } from "../rpc/unary-client.js";
 import type { ConfigMap, OperationOptions, ProgramSource, StackIdentity } from "../api.js";
 
 export interface ProgramLaunch {
@@ -153,9 +153,7 @@ function runNodeProgram(launch: ProgramLaunch): RunningProgram {
 /** Inline programs: the Automation API hosts a LanguageRuntime; we call its Run with our addresses. */
 function runClientProgram(launch: ProgramLaunch): RunningProgram {
   const source = launch.source as Extract<ProgramSource, { kind: "client" }>;
-  const client = new languageGrpc.LanguageRuntimeClient(source.address, grpc.credentials.createInsecure(), {
-    "grpc.max_receive_message_length": 400 * 1024 * 1024,
-  });
+  const client = new UnaryClient(source.address, { maxMessageBytes: 400 * 1024 * 1024 });
   const req = new languagePb.RunRequest();
   req.setProject(launch.identity.project).setStack(launch.identity.stack).setOrganization(launch.identity.organization);
   req.setPwd(source.programDirectory).setProgram(source.entryPoint).setArgsList([launch.engineAddress]);
@@ -167,15 +165,16 @@ function runClientProgram(launch: ProgramLaunch): RunningProgram {
   info.setRootDirectory(source.rootDirectory).setProgramDirectory(source.programDirectory).setEntryPoint(source.entryPoint);
   info.setOptions(structPb.Struct.fromJavaScript(source.runtimeOptions as never));
   req.setInfo(info);
-  let call: grpc.ClientUnaryCall | undefined;
-  const outcome = new Promise<ProgramOutcome>((resolve) => {
-    call = client.run(req, (err: grpc.ServiceError | null, res?: InstanceType<typeof languagePb.RunResponse>) => {
-      client.close();
-      if (err) resolve({ ok: false, bail: false, message: err.details || err.message });
-      else if (res?.getBail()) resolve({ ok: false, bail: true, message: "" });
-      else if (res?.getError()) resolve({ ok: false, bail: false, message: res.getError() });
-      else resolve({ ok: true });
-    });
-  });
-  return { outcome, cancel: () => call?.cancel(), stop: () => call?.cancel() };
+  const abort = new AbortController();
+  const outcome = client.call("/pulumirpc.LanguageRuntime/Run", req.serializeBinary(), abort.signal).then(
+    (bytes): ProgramOutcome => {
+      const res = languagePb.RunResponse.deserializeBinary(bytes);
+      if (res.getBail()) return { ok: false, bail: true, message: "" };
+      if (res.getError()) return { ok: false, bail: false, message: res.getError() };
+      return { ok: true };
+    },
+    (err: unknown): ProgramOutcome => ({ ok: false, bail: false, message: err instanceof GrpcCallError ? err.details : String(err) }),
+  );
+  void outcome.finally(() => client.close());
+  return { outcome, cancel: () => abort.abort(), stop: () => abort.abort() };
 }

@@ -1,19 +1,17 @@
 /**
- * The Pulumi protocol's generated gRPC stubs, as shipped inside `@pulumi/pulumi/proto` (CommonJS).
- * Using the SDK's own stubs keeps us byte-compatible with the programs and providers we talk to.
+ * The Pulumi protocol's generated messages, as shipped inside `@pulumi/pulumi/proto` (CommonJS).
+ * Using the SDK's own classes keeps us byte-compatible with the programs and providers we talk to.
+ * The generated service modules (`*_grpc_pb.js`) are not loaded: they load grpc-js, and the engine
+ * carries its calls over rpc/unary-server.ts and rpc/unary-client.ts.
  */
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
 
 export const resourcePb: typeof import("@pulumi/pulumi/proto/resource_pb.js") = require("@pulumi/pulumi/proto/resource_pb.js");
-export const resourceGrpc: typeof import("@pulumi/pulumi/proto/resource_grpc_pb.js") = require("@pulumi/pulumi/proto/resource_grpc_pb.js");
 export const enginePb: typeof import("@pulumi/pulumi/proto/engine_pb.js") = require("@pulumi/pulumi/proto/engine_pb.js");
-export const engineGrpc: typeof import("@pulumi/pulumi/proto/engine_grpc_pb.js") = require("@pulumi/pulumi/proto/engine_grpc_pb.js");
 export const providerPb: typeof import("@pulumi/pulumi/proto/provider_pb.js") = require("@pulumi/pulumi/proto/provider_pb.js");
-export const providerGrpc: typeof import("@pulumi/pulumi/proto/provider_grpc_pb.js") = require("@pulumi/pulumi/proto/provider_grpc_pb.js");
 export const languagePb: typeof import("@pulumi/pulumi/proto/language_pb.js") = require("@pulumi/pulumi/proto/language_pb.js");
-export const languageGrpc: typeof import("@pulumi/pulumi/proto/language_grpc_pb.js") = require("@pulumi/pulumi/proto/language_grpc_pb.js");
 export const pluginPb: typeof import("@pulumi/pulumi/proto/plugin_pb.js") = require("@pulumi/pulumi/proto/plugin_pb.js");
 export const aliasPb: typeof import("@pulumi/pulumi/proto/alias_pb.js") = require("@pulumi/pulumi/proto/alias_pb.js");
 export const errorsPb: typeof import("@pulumi/pulumi/proto/errors_pb.js") = require("@pulumi/pulumi/proto/errors_pb.js");

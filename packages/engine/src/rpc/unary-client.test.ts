@@ -166,6 +166,31 @@ test("waiting for a server that never comes gives up with UNAVAILABLE", async ()
   }
 });
 
+test("aborting the signal cancels the call: CANCELLED here, and the server sees the cancellation", async () => {
+  let serverSawCancel: () => void = () => undefined;
+  const cancelledOnServer = new Promise<void>((resolve) => (serverSawCancel = resolve));
+  const { server, address } = await startGrpcServer({
+    // Never answers; only notices that the client went away.
+    log: ((call: grpc.ServerUnaryCall<unknown, unknown>) => call.on("cancelled", () => serverSawCancel())) as never,
+  });
+  const client = new UnaryClient(address, { maxMessageBytes: 1024 });
+  try {
+    const abort = new AbortController();
+    const pending = client.call(logPath, logBytes("long"), abort.signal);
+    setTimeout(() => abort.abort(), 50);
+    await assert.rejects(pending, (err: unknown) => {
+      assert.ok(err instanceof GrpcCallError);
+      assert.equal(err.code, GrpcStatus.CANCELLED);
+      assert.equal(err.details, "Cancelled on client");
+      return true;
+    });
+    await cancelledOnServer;
+  } finally {
+    client.close();
+    await stop(server);
+  }
+});
+
 test("an idle client does not keep the process alive", async () => {
   // A child process makes one call against this process's server and closes nothing: it must still
   // exit on its own once the answer is in, while the connection stays open on the server's side.

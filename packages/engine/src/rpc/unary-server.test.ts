@@ -93,6 +93,32 @@ test("errors reach the client with their code and exact message; unknown methods
   });
 });
 
+test("a method may answer later; calls in flight are answered independently, and a rejection keeps its code", async () => {
+  const waiting: ((urn: string) => void)[] = [];
+  const methods = new Map<string, UnaryMethod>([
+    [
+      "/pulumirpc.Engine/GetRootResource",
+      () => new Promise<Uint8Array>((resolve) => waiting.push((urn) => resolve(new enginePb.GetRootResourceResponse().setUrn(urn).serializeBinary()))),
+    ],
+    ["/pulumirpc.Engine/SetRootResource", () => Promise.reject(new UnaryCallError(GrpcStatus.FAILED_PRECONDITION, "not yet"))],
+  ]);
+  await withServer(methods, async (client) => {
+    const get = () => call<InstanceType<typeof enginePb.GetRootResourceResponse>>((cb) => client.getRootResource(new enginePb.GetRootResourceRequest(), cb));
+    const first = get();
+    const second = get();
+    while (waiting.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Answered in the opposite order from how they came.
+    waiting[1]!("urn:second");
+    assert.equal((await second).getUrn(), "urn:second");
+    waiting[0]!("urn:first");
+    assert.equal((await first).getUrn(), "urn:first");
+    await assert.rejects(
+      call((cb) => client.setRootResource(new enginePb.SetRootResourceRequest(), cb)),
+      (err: grpc.ServiceError) => err.code === grpc.status.FAILED_PRECONDITION && err.details === "not yet",
+    );
+  });
+});
+
 test("a request that is not gRPC gets 415", async () => {
   await withServer(new Map(), async (_client, address) => {
     const session = connect(`http://${address}`);

@@ -1,14 +1,14 @@
 /**
- * A gRPC server for unary methods on Node's own HTTP/2 server, for the Engine service alone.
+ * A gRPC server for unary methods on Node's own HTTP/2 server: the engine serves the program's
+ * ResourceMonitor and Engine services with it (every method of both is unary).
  *
- * Why not grpc-js here: the Node SDK sends its log calls one at a time, each waiting for the
- * previous answer, and the program cannot exit before that chain has drained; at 1,000 resources
- * the chain is 3,000 calls long and it, not the registrations, decides when the program ends (the
- * floor program of bench/engine finishes registering at 3.9 s and its logs at 5.4 s). grpc-js's
- * server spends about 0.23 ms of CPU per call on this machine, this one about 0.14 ms, and on two
- * cores shared with the program that difference lies on the chain: a 1,000-resource preview ends
- * 0.3 s sooner. The other services the engine serves stay on grpc-js (its calls to provider
- * plugins go through unary-client.ts, for a like reason).
+ * Why not grpc-js: programs and the engine share the machine's cores, so every millisecond of CPU
+ * the engine spends per call is taken from the program, whose own work is the floor of an update.
+ * grpc-js's server spends about 0.23 ms of CPU per call on this machine, this one about 0.14 ms.
+ * The Node SDK's log calls make it matter most: it sends them one at a time, each waiting for the
+ * previous answer, and the program cannot exit before that chain has drained (3,000 calls at 1,000
+ * resources; the floor program of bench/engine finishes registering at 3.9 s and its logs at
+ * 5.4 s). The client side is unary-client.ts, for a like reason.
  *
  * What it implements is what unary calls need: length-prefixed uncompressed messages, status in
  * trailers (percent-encoded message), trailers-only answers for errors, UNIMPLEMENTED for unknown
@@ -27,8 +27,11 @@ export class UnaryCallError extends Error {
   }
 }
 
-/** One unary method: the request's serialized message in, the response's out (or a throw). */
-export type UnaryMethod = (request: Uint8Array) => Uint8Array;
+/**
+ * One unary method: the request's serialized message in, the response's out, now or later. A throw
+ * or rejection answers with its UnaryCallError code, or UNKNOWN, and its message.
+ */
+export type UnaryMethod = (request: Uint8Array) => Uint8Array | Promise<Uint8Array>;
 
 export interface UnaryServerOptions {
   /** Largest request message accepted, in bytes. */
@@ -110,16 +113,22 @@ function serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, methods:
       finishWithStatus(stream, request === COMPRESSED ? GrpcStatus.UNIMPLEMENTED : GrpcStatus.INTERNAL, request);
       return;
     }
-    let response: Uint8Array;
+    let response: Uint8Array | Promise<Uint8Array>;
     try {
       response = method(request);
     } catch (err) {
-      if (err instanceof UnaryCallError) finishWithStatus(stream, err.code, err.message);
-      else finishWithStatus(stream, GrpcStatus.UNKNOWN, err instanceof Error ? err.message : String(err));
+      failWith(stream, err);
       return;
     }
-    respondWith(stream, response);
+    // Synchronous answers skip the promise machinery: the Engine service's log calls are most calls.
+    if (response instanceof Uint8Array) respondWith(stream, response);
+    else response.then((message) => respondWith(stream, message), (err: unknown) => failWith(stream, err));
   });
+}
+
+function failWith(stream: ServerHttp2Stream, err: unknown): void {
+  if (err instanceof UnaryCallError) finishWithStatus(stream, err.code, err.message);
+  else finishWithStatus(stream, GrpcStatus.UNKNOWN, err instanceof Error ? err.message : String(err));
 }
 
 const COMPRESSED = "compressed messages are not supported";
