@@ -38,7 +38,8 @@ const HEADER_BYTES = 5;
 
 export class UnaryClient {
   private session: ClientHttp2Session | undefined;
-  private inFlight = 0;
+  /** Calls waiting, per session (a call may still finish on a connection already replaced). */
+  private readonly inFlight = new Map<ClientHttp2Session, number>();
   private closed = false;
 
   /** `authority`: host:port. */
@@ -127,10 +128,12 @@ export class UnaryClient {
 
   /** The session keeps the process alive only while a call is waiting on it. */
   private track(session: ClientHttp2Session, delta: number): void {
-    this.inFlight += delta;
+    const waiting = (this.inFlight.get(session) ?? 0) + delta;
+    if (waiting === 0) this.inFlight.delete(session);
+    else this.inFlight.set(session, waiting);
     if (session.destroyed) return;
-    if (delta > 0 && this.inFlight === 1) session.ref();
-    else if (delta < 0 && this.inFlight === 0) session.unref();
+    if (delta > 0 && waiting === 1) session.ref();
+    else if (waiting === 0) session.unref();
   }
 
   private connected(): Promise<Error | undefined> {
