@@ -66,7 +66,7 @@ export async function startProgramServices(spec: ServicesSpec): Promise<ProgramS
   });
   handler.catch(() => undefined);
 
-  // The Engine service thread boots while the monitor starts (it takes a moment to load gRPC).
+  // The Engine service thread boots (a prebooted one may be ready already) while the monitor starts.
   const engineStarting = startEngineService();
   let monitor: MonitorServer;
   try {

@@ -3,7 +3,7 @@
  * only translates between protobuf and plain data; every decision is the handler's.
  */
 import { GrpcStatus } from "../rpc/grpc-status.js";
-import { emptyPb, enginePb, fromStruct, providerPb, resourcePb, toStruct, type PropertyObject } from "../rpc/proto.js";
+import { emptyPb, enginePb, fromStruct, providerPb, resourcePb, toStruct, type Message, type MessageClass, type PropertyObject } from "../rpc/proto.js";
 import { startUnaryServer, UnaryCallError, type UnaryMethod } from "../rpc/unary-server.js";
 import { decodeRegistration, type RegistrationGoal } from "./registration.js";
 import { unmetPulumiVersion } from "./version-range.js";
@@ -65,16 +65,11 @@ export const SUPPORTED_FEATURES: ReadonlyMap<string, number> = new Map([
 
 const SEVERITIES: LogSeverity[] = ["debug", "info", "warning", "error"];
 
-type Message = { serializeBinary(): Uint8Array };
-interface Decodes<T> {
-  deserializeBinary(bytes: Uint8Array): T;
-}
-
 /**
  * One method: decodes the request, runs `fn`, encodes its answer. A thrown error keeps its numeric
  * gRPC `code` (a provider's, passed through) and otherwise answers UNKNOWN, with its message.
  */
-function method<Req>(requestType: Decodes<Req>, fn: (request: Req) => Promise<Message> | Message): UnaryMethod {
+function method<Req>(requestType: MessageClass<Req>, fn: (request: Req) => Promise<Message> | Message): UnaryMethod {
   return async (bytes) => {
     try {
       return (await fn(requestType.deserializeBinary(bytes))).serializeBinary();

@@ -173,7 +173,7 @@ function runClientProgram(launch: ProgramLaunch): RunningProgram {
       if (res.getError()) return { ok: false, bail: false, message: res.getError() };
       return { ok: true };
     },
-    (err: unknown): ProgramOutcome => ({ ok: false, bail: false, message: err instanceof GrpcCallError ? err.details : String(err) }),
+    (err: unknown): ProgramOutcome => ({ ok: false, bail: false, message: err instanceof GrpcCallError ? err.details || err.message : String(err) }),
   );
   void outcome.finally(() => client.close());
   return { outcome, cancel: () => abort.abort(), stop: () => abort.abort() };

@@ -4,7 +4,7 @@
  */
 import type { DiffKind, PropertyDiff } from "@stackyard/protocol";
 import { GrpcStatus } from "../rpc/grpc-status.js";
-import { emptyPb, fromStruct, pluginPb, providerPb, statusPb, toStruct, type PropertyObject } from "../rpc/proto.js";
+import { emptyPb, fromStruct, pluginPb, providerPb, statusPb, toStruct, type Message, type MessageClass, type PropertyObject } from "../rpc/proto.js";
 import { GrpcCallError, UnaryClient } from "../rpc/unary-client.js";
 import { remarkSecretOutputs, unwrapSecretsInMap } from "../properties/values.js";
 export interface CheckFailure {
@@ -56,11 +56,6 @@ export class ProviderRpcError extends Error {
 
 const DIFF_KINDS: DiffKind[] = ["add", "add-replace", "delete", "delete-replace", "update", "update-replace"];
 
-/** A message class of the generated stubs: what a unary call needs to decode its answer. */
-interface Decodes<Res> {
-  deserializeBinary(bytes: Uint8Array): Res;
-}
-
 const SERVICE = "/pulumirpc.ResourceProvider/";
 
 export function isUnimplemented(err: unknown): boolean {
@@ -104,7 +99,7 @@ export class ProviderClient {
   }
 
   /** Calls one method with a message of the generated stubs and decodes the answer with `response`. */
-  private async unary<Res>(method: string, request: { serializeBinary(): Uint8Array }, response: Decodes<Res>): Promise<Res> {
+  private async unary<Res>(method: string, request: Message, response: MessageClass<Res>): Promise<Res> {
     return response.deserializeBinary(await this.client.call(SERVICE + method, request.serializeBinary()));
   }
 

@@ -21,6 +21,16 @@ export const anyPb: typeof import("google-protobuf/google/protobuf/any_pb.js") =
 export const statusPb: typeof import("@pulumi/pulumi/proto/status_pb.js") = require("@pulumi/pulumi/proto/status_pb.js");
 
 export type Struct = import("google-protobuf/google/protobuf/struct_pb.js").Struct;
+
+/** A message of the generated classes, as a unary call sends it. */
+export interface Message {
+  serializeBinary(): Uint8Array;
+}
+
+/** A generated message class, as a unary call decodes one of its messages. */
+export interface MessageClass<T> {
+  deserializeBinary(bytes: Uint8Array): T;
+}
 export type PropertyObject = Record<string, unknown>;
 
 /** Struct → plain JS (sig-keyed objects stay as they are: that is our in-memory form). */

@@ -16,6 +16,7 @@
  */
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from "node:http2";
 import { GrpcStatus, statusName } from "./grpc-status.js";
+import { frameMessage, percentDecode, PREFIX_BYTES, unframeMessage } from "./wire.js";
 
 /** A call that ended with a status other than OK. */
 export class GrpcCallError extends Error {
@@ -33,8 +34,6 @@ export interface UnaryClientOptions {
   /** Largest response message accepted, in bytes. */
   maxMessageBytes: number;
 }
-
-const HEADER_BYTES = 5;
 
 export class UnaryClient {
   private session: ClientHttp2Session | undefined;
@@ -76,11 +75,7 @@ export class UnaryClient {
       return Promise.reject(new GrpcCallError(GrpcStatus.UNAVAILABLE, errorText(err), undefined));
     }
     this.track(session, +1);
-    const frame = Buffer.allocUnsafe(HEADER_BYTES + request.length);
-    frame[0] = 0;
-    frame.writeUInt32BE(request.length, 1);
-    frame.set(request, HEADER_BYTES);
-    stream.end(frame);
+    stream.end(frameMessage(request));
     return new Promise<Uint8Array>((resolve, reject) => {
       const response = new ResponseReader(this.options.maxMessageBytes);
       stream.on("response", (headers) => response.onHeaders(headers));
@@ -185,7 +180,7 @@ class ResponseReader {
   onData(chunk: Buffer): boolean {
     if (this.tooLarge) return false;
     this.received += chunk.length;
-    if (this.received > this.maxMessageBytes + HEADER_BYTES) {
+    if (this.received > this.maxMessageBytes + PREFIX_BYTES) {
       this.tooLarge = true;
       this.chunks.length = 0;
       return false;
@@ -205,17 +200,16 @@ class ResponseReader {
   finish(rstCode: number | undefined): Uint8Array | GrpcCallError {
     if (this.cancelled) return new GrpcCallError(GrpcStatus.CANCELLED, "Cancelled on client", undefined);
     if (this.tooLarge) {
-      return new GrpcCallError(GrpcStatus.RESOURCE_EXHAUSTED, `Received message larger than max (${this.received - HEADER_BYTES} vs. ${this.maxMessageBytes})`, undefined);
+      return new GrpcCallError(GrpcStatus.RESOURCE_EXHAUSTED, `Received message larger than max (${this.received - PREFIX_BYTES} vs. ${this.maxMessageBytes})`, undefined);
     }
     if (this.grpcStatus === undefined) return this.withoutStatus(rstCode);
     if (this.grpcStatus !== GrpcStatus.OK) return new GrpcCallError(this.grpcStatus, this.grpcMessage, this.statusDetails);
     const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.received);
-    if (body.length < HEADER_BYTES) return new GrpcCallError(GrpcStatus.UNIMPLEMENTED, "the server answered a unary call without a message", undefined);
-    if (body[0] !== 0) return new GrpcCallError(GrpcStatus.INTERNAL, "the server sent a compressed message, which was not asked for", undefined);
-    if (body.readUInt32BE(1) !== body.length - HEADER_BYTES) {
-      return new GrpcCallError(GrpcStatus.INTERNAL, "the server answered a unary call with other than one message", undefined);
-    }
-    return body.subarray(HEADER_BYTES);
+    const message = unframeMessage(body);
+    if (message === "none") return new GrpcCallError(GrpcStatus.UNIMPLEMENTED, "the server answered a unary call without a message", undefined);
+    if (message === "compressed") return new GrpcCallError(GrpcStatus.INTERNAL, "the server sent a compressed message, which was not asked for", undefined);
+    if (message === "not-one") return new GrpcCallError(GrpcStatus.INTERNAL, "the server answered a unary call with other than one message", undefined);
+    return message;
   }
 
   private withoutStatus(rstCode: number | undefined): GrpcCallError {
@@ -249,16 +243,6 @@ function codeForHttpStatus(status: number): number {
       return GrpcStatus.UNAVAILABLE;
     default:
       return GrpcStatus.UNKNOWN;
-  }
-}
-
-/** Undoes grpc-message's percent-encoding; a message with a malformed escape is kept as it came. */
-export function percentDecode(text: string): string {
-  if (!text.includes("%")) return text;
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
   }
 }
 

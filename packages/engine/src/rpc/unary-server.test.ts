@@ -4,7 +4,8 @@ import { createRequire } from "node:module";
 import { connect } from "node:http2";
 import * as grpc from "@grpc/grpc-js";
 import { GrpcStatus } from "./grpc-status.js";
-import { percentEncode, startUnaryServer, UnaryCallError, type UnaryMethod } from "./unary-server.js";
+import { startUnaryServer, UnaryCallError, type UnaryMethod } from "./unary-server.js";
+import { percentEncode } from "./wire.js";
 
 // The real client the SDK uses, with the service definitions it uses.
 const require = createRequire(import.meta.url);

@@ -16,6 +16,7 @@
  */
 import { createServer, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { GrpcStatus } from "./grpc-status.js";
+import { frameMessage, percentEncode, PREFIX_BYTES, unframeMessage } from "./wire.js";
 
 /** Thrown by a method to answer with a status other than UNKNOWN. */
 export class UnaryCallError extends Error {
@@ -44,8 +45,6 @@ export interface UnaryServer {
   /** Stops accepting; asks open connections to finish, and cuts them after `graceMs`. */
   close(graceMs: number): Promise<void>;
 }
-
-const HEADER_BYTES = 5;
 
 /** `methods` is keyed by the gRPC path, e.g. "/pulumirpc.Engine/Log". */
 export function startUnaryServer(methods: ReadonlyMap<string, UnaryMethod>, options: UnaryServerOptions): Promise<UnaryServer> {
@@ -98,9 +97,9 @@ function serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, methods:
   stream.on("data", (chunk: Buffer) => {
     if (refused) return;
     received += chunk.length;
-    if (received > maxMessageBytes + HEADER_BYTES) {
+    if (received > maxMessageBytes + PREFIX_BYTES) {
       refused = true;
-      finishWithStatus(stream, GrpcStatus.RESOURCE_EXHAUSTED, `received message larger than max (${received - HEADER_BYTES} vs. ${maxMessageBytes})`);
+      finishWithStatus(stream, GrpcStatus.RESOURCE_EXHAUSTED, `received message larger than max (${received - PREFIX_BYTES} vs. ${maxMessageBytes})`);
       return;
     }
     chunks.push(chunk);
@@ -108,9 +107,13 @@ function serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, methods:
   stream.on("end", () => {
     if (refused) return;
     const frame = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
-    const request = messageOf(frame);
+    const request = unframeMessage(frame);
+    if (request === "compressed") {
+      finishWithStatus(stream, GrpcStatus.UNIMPLEMENTED, "compressed messages are not supported");
+      return;
+    }
     if (typeof request === "string") {
-      finishWithStatus(stream, request === COMPRESSED ? GrpcStatus.UNIMPLEMENTED : GrpcStatus.INTERNAL, request);
+      finishWithStatus(stream, GrpcStatus.INTERNAL, "a unary request must carry exactly one message");
       return;
     }
     let response: Uint8Array | Promise<Uint8Array>;
@@ -131,23 +134,9 @@ function failWith(stream: ServerHttp2Stream, err: unknown): void {
   else finishWithStatus(stream, GrpcStatus.UNKNOWN, err instanceof Error ? err.message : String(err));
 }
 
-const COMPRESSED = "compressed messages are not supported";
-
-/** The one message a unary request carries, or why there is none. */
-function messageOf(frame: Buffer): Buffer | string {
-  if (frame.length < HEADER_BYTES) return "a unary request must carry exactly one message";
-  if (frame[0] !== 0) return COMPRESSED;
-  const length = frame.readUInt32BE(1);
-  if (length !== frame.length - HEADER_BYTES) return "a unary request must carry exactly one message";
-  return frame.subarray(HEADER_BYTES);
-}
-
 function respondWith(stream: ServerHttp2Stream, message: Uint8Array): void {
   if (stream.destroyed) return;
-  const frame = Buffer.allocUnsafe(HEADER_BYTES + message.length);
-  frame[0] = 0;
-  frame.writeUInt32BE(message.length, 1);
-  frame.set(message, HEADER_BYTES);
+  const frame = frameMessage(message);
   stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
   stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": String(GrpcStatus.OK) }));
   stream.end(frame);
@@ -160,13 +149,4 @@ function finishWithStatus(stream: ServerHttp2Stream, code: number, message: stri
     { ":status": 200, "content-type": "application/grpc", "grpc-status": String(code), "grpc-message": percentEncode(message) },
     { endStream: true },
   );
-}
-
-/** grpc-message's encoding: printable ASCII except '%' as is, every other UTF-8 byte as %XX. */
-export function percentEncode(message: string): string {
-  let out = "";
-  for (const byte of Buffer.from(message, "utf8")) {
-    out += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
-  }
-  return out;
 }

@@ -1,0 +1,47 @@
+/**
+ * What both ends of a unary gRPC call put on the wire (rpc/unary-server.ts, rpc/unary-client.ts):
+ * the length-prefixed message and the percent-encoding of grpc-message.
+ */
+
+/** A message's prefix: one compressed-flag byte, then its length as a big-endian uint32. */
+export const PREFIX_BYTES = 5;
+
+/** `message`, prefixed as one uncompressed gRPC message. */
+export function frameMessage(message: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(PREFIX_BYTES + message.length);
+  frame[0] = 0;
+  frame.writeUInt32BE(message.length, 1);
+  frame.set(message, PREFIX_BYTES);
+  return frame;
+}
+
+/**
+ * The one message a unary call's body carries, or what is wrong with the body instead: "none" (too
+ * short for a prefix), "compressed" (this side never asks for compression), "not-one" (the prefix's
+ * length does not cover exactly the rest).
+ */
+export function unframeMessage(body: Buffer): Buffer | "none" | "compressed" | "not-one" {
+  if (body.length < PREFIX_BYTES) return "none";
+  if (body[0] !== 0) return "compressed";
+  if (body.readUInt32BE(1) !== body.length - PREFIX_BYTES) return "not-one";
+  return body.subarray(PREFIX_BYTES);
+}
+
+/** grpc-message's encoding: printable ASCII except '%' as is, every other UTF-8 byte as %XX. */
+export function percentEncode(message: string): string {
+  let out = "";
+  for (const byte of Buffer.from(message, "utf8")) {
+    out += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+
+/** Undoes percentEncode; a message with a malformed escape is kept as it came. */
+export function percentDecode(text: string): string {
+  if (!text.includes("%")) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
