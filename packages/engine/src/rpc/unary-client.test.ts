@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { createServer } from "node:http2";
 import type { AddressInfo } from "node:net";
@@ -147,6 +148,32 @@ test("a server that goes away fails the call in flight as UNAVAILABLE; a new one
     }
   } finally {
     client.close();
+  }
+});
+
+test("a server process that exits mid-call fails the call as UNAVAILABLE, naming the lost connection", async () => {
+  // What a provider plugin that crashes during Create looks like from the engine.
+  const script = `
+    const grpc = require("@grpc/grpc-js");
+    const engineGrpc = require("@pulumi/pulumi/proto/engine_grpc_pb.js");
+    const server = new grpc.Server();
+    server.addService(engineGrpc.EngineService, { log: () => process.exit(3) });
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, port) => console.log(port));
+  `;
+  const child = spawn(process.execPath, ["-e", script], { cwd: fileURLToPath(new URL(".", import.meta.url)), stdio: ["ignore", "pipe", "inherit"] });
+  const [portLine] = (await once(child.stdout, "data")) as [Buffer];
+  const address = `127.0.0.1:${String(portLine).trim()}`;
+  const client = new UnaryClient(address, { maxMessageBytes: 1024 });
+  try {
+    await assert.rejects(client.call(logPath, logBytes("x")), (err: unknown) => {
+      assert.ok(err instanceof GrpcCallError);
+      assert.equal(err.code, GrpcStatus.UNAVAILABLE);
+      assert.match(err.details, new RegExp(`^the connection to ${address.replace(/\./g, "\\.")} closed before the call was answered`));
+      return true;
+    });
+  } finally {
+    client.close();
+    child.kill("SIGKILL");
   }
 });
 

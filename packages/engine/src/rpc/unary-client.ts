@@ -93,7 +93,7 @@ export class UnaryClient {
       stream.once("close", () => {
         signal?.removeEventListener("abort", cancel);
         this.track(session, -1);
-        const outcome = response.finish(stream.rstCode);
+        const outcome = response.finish(stream.rstCode, session.destroyed ? this.authority : undefined);
         if (outcome instanceof GrpcCallError) reject(outcome);
         else resolve(outcome);
       });
@@ -197,12 +197,13 @@ class ResponseReader {
     this.cancelled = true;
   }
 
-  finish(rstCode: number | undefined): Uint8Array | GrpcCallError {
+  /** `lostConnectionTo`: the peer's address, when the connection itself went away (a plugin that exited). */
+  finish(rstCode: number | undefined, lostConnectionTo: string | undefined): Uint8Array | GrpcCallError {
     if (this.cancelled) return new GrpcCallError(GrpcStatus.CANCELLED, "Cancelled on client", undefined);
     if (this.tooLarge) {
       return new GrpcCallError(GrpcStatus.RESOURCE_EXHAUSTED, `Received message larger than max (${this.received - PREFIX_BYTES} vs. ${this.maxMessageBytes})`, undefined);
     }
-    if (this.grpcStatus === undefined) return this.withoutStatus(rstCode);
+    if (this.grpcStatus === undefined) return this.withoutStatus(rstCode, lostConnectionTo);
     if (this.grpcStatus !== GrpcStatus.OK) return new GrpcCallError(this.grpcStatus, this.grpcMessage, this.statusDetails);
     const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.received);
     const message = unframeMessage(body);
@@ -212,9 +213,15 @@ class ResponseReader {
     return message;
   }
 
-  private withoutStatus(rstCode: number | undefined): GrpcCallError {
+  private withoutStatus(rstCode: number | undefined, lostConnectionTo: string | undefined): GrpcCallError {
     if (this.httpStatus !== 0 && this.httpStatus !== 200) {
       return new GrpcCallError(codeForHttpStatus(this.httpStatus), `Received HTTP status code ${this.httpStatus}`, undefined);
+    }
+    // Node ends a stream whose connection closed under it with RST_STREAM CANCEL and, depending on
+    // how the peer left, no error at all: name what happened rather than the reset code.
+    if (lostConnectionTo !== undefined) {
+      const cause = this.error ? `: ${errorText(this.error)}` : "";
+      return new GrpcCallError(GrpcStatus.UNAVAILABLE, `the connection to ${lostConnectionTo} closed before the call was answered${cause}`, undefined);
     }
     if (this.error) return new GrpcCallError(GrpcStatus.UNAVAILABLE, errorText(this.error), undefined);
     if (rstCode !== undefined && rstCode !== constants.NGHTTP2_NO_ERROR) {
