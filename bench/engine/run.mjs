@@ -4,9 +4,9 @@
 // destroy seconds, ms per resource, state bytes written per update, and the floor: the same program
 // and SDK against a monitor that answers at once and does nothing else.
 //
-// Usage: node bench/engine/run.mjs [--sizes 1000,10000] [--runs K] [--cpu-prof DIR] [--keep] [--repo DIR]
+// Usage: node bench/engine/run.mjs [--sizes 1000,10000] [--runs K] [--each] [--cpu-prof DIR] [--keep] [--repo DIR]
 // With --runs K every figure is the fastest of K runs (the machine is shared; the minimum is the
-// measurement least disturbed by others).
+// measurement least disturbed by others); --each also prints every run's seconds, to see the spread.
 import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,6 +39,7 @@ const counterUrl = pathToFileURL(join(here, "count-writes.mjs")).href;
 const sizes = (flag("--sizes") ?? "1000,10000").split(",").map(Number).filter((n) => n > 0);
 const cpuProfDir = flag("--cpu-prof");
 const keep = process.argv.includes("--keep");
+const each = process.argv.includes("--each");
 const runs = Math.max(1, Number(flag("--runs") ?? 1));
 const FANOUT = 10; // each chain link has FANOUT-1 leaves hanging off it
 const PARALLEL = 16;
@@ -187,13 +188,15 @@ for (const n of sizes) {
     let floorUp, floorPreview, up, preview, destroy;
     await cli(p, "init", ["stack", "init", "dev"]);
     for (let i = 0; i < runs; i++) {
-      floorUp = fastest(floorUp, await floor(p, false));
-      floorPreview = fastest(floorPreview, await floor(p, true));
+      const run = {};
+      floorUp = fastest(floorUp, (run.floorUp = await floor(p, false)));
+      floorPreview = fastest(floorPreview, (run.floorPreview = await floor(p, true)));
       if (floorUp.registrations < n) throw new Error(`floor saw ${floorUp.registrations} registrations, expected ≥ ${n}`);
       const profile = i === 0;
-      up = fastest(up, await cli(p, "up", ["up", "--yes", "--skip-preview", "--color", "never"], { profile }));
-      preview = fastest(preview, await cli(p, "preview", ["preview", "--color", "never", "--expect-no-changes"], { profile }));
-      destroy = fastest(destroy, await cli(p, "destroy", ["destroy", "--yes", "--skip-preview", "--color", "never"], { profile }));
+      up = fastest(up, (run.up = await cli(p, "up", ["up", "--yes", "--skip-preview", "--color", "never"], { profile })));
+      preview = fastest(preview, (run.preview = await cli(p, "preview", ["preview", "--color", "never", "--expect-no-changes"], { profile })));
+      destroy = fastest(destroy, (run.destroy = await cli(p, "destroy", ["destroy", "--yes", "--skip-preview", "--color", "never"], { profile })));
+      if (each) console.log(`run ${i + 1} of N = ${n}: ${Object.entries(run).map(([what, r]) => `${what} ${fmt(r.seconds)} s`).join(", ")}${profile && cpuProfDir ? " (CLI profiled)" : ""}`);
     }
     const r = { n, floorUp, floorPreview, up, preview, destroy };
     rows.push(r);

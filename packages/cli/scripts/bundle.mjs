@@ -1,10 +1,14 @@
-// Builds the CLI's start-up bundle: dist/bundle/cli.cjs and its V8 code cache (see
-// src/launch/launcher.cts). Run after `tsc -b`, from `npm run build`.
+// Builds the CLI's start-up bundles and their V8 code caches (see src/launch/bundles.cts). Run after
+// `tsc -b`, from `npm run build`.
 //
+// dist/bundle/cli.cjs, what every command runs:
 // What goes in: the CLI's own modules and the light parts of the engine it imports (versions,
 // secrets, required plugins), with commander, yaml and semver. What stays out, loaded from
 // node_modules and the packages' dist when first used: the engine's entry point, the service, every
 // other npm package, and the launcher's own CommonJS modules (one instance, shared with the bundle).
+//
+// dist/bundle/engine.cjs, what a command that runs the engine loads next (src/launch/import-module.cts):
+// the engine's entry point with everything it imports, the generated protocol messages included.
 import { readFileSync, writeFileSync } from "node:fs";
 import Module from "node:module";
 import { dirname, join, relative } from "node:path";
@@ -61,11 +65,43 @@ await esbuild.build({
   logLevel: "warning",
 });
 
-// The cache is made with every function compiled (not only those one command happens to run), so
+await esbuild.build({
+  entryPoints: [join(cliRoot, "..", "engine", "dist", "index.js")],
+  outfile: join(outDir, "engine.cjs"),
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  plugins: [
+    {
+      name: "stackyard-engine-placement",
+      setup(build) {
+        // One instance for the engine and the CLI, which preboots its worker before the bundle loads.
+        build.onResolve({ filter: /\/engine-service\.cjs$/ }, (args) => ({ path: relative(outDir, join(args.resolveDir, args.path)), external: true }));
+        // The engine finds files beside its modules (its Engine service worker, a preload for
+        // programs) from import.meta.url: in the bundle, that is the URL of the module it came from.
+        build.onLoad({ filter: /\.js$/ }, (args) => {
+          const contents = readFileSync(args.path, "utf8");
+          if (!contents.includes("import.meta")) return { contents, loader: "js" };
+          const fromBundle = JSON.stringify(relative(outDir, args.path));
+          const moduleUrl = `require("node:url").pathToFileURL(require("node:path").join(__dirname, ${fromBundle})).href`;
+          const rewritten = contents.replaceAll("import.meta.url", moduleUrl);
+          if (rewritten.includes("import.meta")) throw new Error(`${args.path} uses import.meta beyond import.meta.url, which the engine bundle cannot keep`);
+          return { contents: rewritten, loader: "js" };
+        });
+      },
+    },
+  ],
+  logLevel: "warning",
+});
+
+// Each cache is made with every function compiled (not only those one command happens to run), so
 // that all commands start from it. V8 rejects it if the bundle or Node changes; then the launcher
 // compiles as usual. The flag goes back before the cache is written, because V8 stamps a cache with
 // the flags in force and rejects it under others.
-setFlagsFromString("--no-lazy");
-const script = new Script(Module.wrap(readFileSync(outFile, "utf8")), { filename: outFile });
-setFlagsFromString("--lazy");
-writeFileSync(`${outFile}.cache`, script.createCachedData());
+for (const file of [outFile, join(outDir, "engine.cjs")]) {
+  setFlagsFromString("--no-lazy");
+  const script = new Script(Module.wrap(readFileSync(file, "utf8")), { filename: file });
+  setFlagsFromString("--lazy");
+  writeFileSync(`${file}.cache`, script.createCachedData());
+}

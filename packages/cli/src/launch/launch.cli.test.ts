@@ -1,5 +1,6 @@
 /**
- * The start-up path of bin/pulumi: the bundle runs from a code cache this Node accepts, and
+ * The start-up path of bin/pulumi: the bundles run from code caches this Node accepts, an operation
+ * loads the engine from its bundle, and
  * NODE_EXTRA_CA_CERTS, which the launcher defers, still holds for the CLI's own TLS connections and
  * reaches the processes the CLI starts.
  */
@@ -16,12 +17,34 @@ import { REPO_ROOT, TestProject } from "../e2e/engine/support.js";
 import { pluginDownloadUrl } from "../plugins/plugin-cache.js";
 
 const BUNDLE = join(REPO_ROOT, "packages", "cli", "dist", "bundle", "cli.cjs");
+const ENGINE_BUNDLE = join(REPO_ROOT, "packages", "cli", "dist", "bundle", "engine.cjs");
 const TESTDATA = join(REPO_ROOT, "packages", "cli", "src", "launch", "testdata");
 const CERT = join(TESTDATA, "localhost-cert.pem");
 
-test("the CLI bundle's code cache is accepted by this Node (otherwise every call compiles it again)", () => {
-  const script = new Script(Module.wrap(readFileSync(BUNDLE, "utf8")), { filename: BUNDLE, cachedData: readFileSync(`${BUNDLE}.cache`) });
-  assert.equal(script.cachedDataRejected, false);
+test("the bundles' code caches are accepted by this Node (otherwise every call compiles them again)", () => {
+  for (const bundle of [BUNDLE, ENGINE_BUNDLE]) {
+    const script = new Script(Module.wrap(readFileSync(bundle, "utf8")), { filename: bundle, cachedData: readFileSync(`${bundle}.cache`) });
+    assert.equal(script.cachedDataRejected, false, bundle);
+  }
+});
+
+test("an operation runs the engine from its bundle, sharing the one Engine service module with the CLI", async (t) => {
+  const project = new TestProject("engine-bundle", { "index.js": 'require("@pulumi/pulumi").log.info("from the program");\n' });
+  t.after(() => project.cleanup());
+  await project.init();
+  // What the CLI process required, written as it exits (the program, which inherits the option, writes nothing).
+  const report = join(project.root, "required.json");
+  const hook = join(project.root, "report-required.cjs");
+  writeFileSync(
+    hook,
+    `if (/launcher\\.cjs$/.test(process.argv[1] ?? "")) process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(report)}, JSON.stringify(Object.keys(require.cache))));\n`,
+  );
+  const preview = await project.pulumi(["preview"], { env: { NODE_OPTIONS: `--require ${hook}` } });
+  assert.match(preview.stdout, /from the program/, "the program's log went through the Engine service thread");
+  const required: string[] = JSON.parse(readFileSync(report, "utf8"));
+  assert.equal(required.filter((file) => file.endsWith(join("engine", "dist", "program", "engine-service.cjs"))).length, 1, required.join("\n"));
+  const unbundled = required.filter((file) => file.endsWith(join("engine", "dist", "rpc", "generated.cjs")) || file.includes(join("@pulumi", "pulumi", "proto")));
+  assert.deepEqual(unbundled, [], "the generated messages came with the engine's bundle");
 });
 
 test("NODE_EXTRA_CA_CERTS: trusted by the CLI's downloads and handed on to the program", async (t) => {

@@ -11,7 +11,7 @@ import type { JournalSink, OperationKind, OperationOptions, OperationRequest, Op
 import type { Prelaunch, PrelaunchRequest } from "@stackyard/engine";
 import { PULUMI_VERSION } from "@stackyard/engine/version";
 import type { PreviewSession, UpdateSession } from "../backend/backend.js";
-import { importModule } from "../launch/import-module.cjs";
+import { importEngine, prebootEngineService } from "../launch/import-module.cjs";
 import { BailError, CliError } from "../cli/errors.js";
 import { createDisplay, createStamper, openEventLog, resolveColorMode, type DisplayKind, type EventLog } from "../display/index.js";
 import { prepareOperation, type OperationInputs, type StackContext } from "../workspace/context.js";
@@ -94,21 +94,18 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
     const { runRemoteOperation } = await import("./remote.js");
     return runRemoteOperation(cmd, flags);
   }
-  // The Engine service thread boots first (a thread and its modules take a few tens of
-  // milliseconds); the engine's modules load while the stack's secrets unlock.
-  void importModule<typeof import("@stackyard/engine/program/engine-service")>("@stackyard/engine/program/engine-service").then(
-    (service) => service.prebootEngineService(),
-    () => undefined,
-  );
-  let engineLoading: Promise<Engine> | undefined;
-  const loadEngine = () => {
-    if (!engineLoading) {
-      engineLoading = importModule<Engine>("@stackyard/engine");
-      // Awaited (and its failure reported) only if the operation gets as far as running.
-      engineLoading.catch(() => undefined);
-    }
-    return engineLoading;
-  };
+  // The Engine service thread boots first (a thread takes a few tens of milliseconds to start, and
+  // the program is launched once it listens), while the engine's modules load and the stack's
+  // secrets unlock.
+  try {
+    prebootEngineService();
+  } catch {
+    // The operation starts its own, or reports why it cannot.
+  }
+  const engineLoading = importEngine<Engine>();
+  // Awaited (and its failure reported) only if the operation gets as far as running.
+  engineLoading.catch(() => undefined);
+  const loadEngine = () => engineLoading;
   let prelaunch: Promise<Prelaunch | undefined> | undefined;
   try {
     const inputs = await prepareOperation(

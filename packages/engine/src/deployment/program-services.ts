@@ -5,7 +5,7 @@
  */
 import type { ConfigMap, OperationRequest, ProgramSource, StackIdentity } from "../api.js";
 import { startMonitor, type MonitorHandler, type MonitorServer } from "../program/monitor.js";
-import { sameThreadEngineService, startEngineService, type EngineService } from "../program/engine-service.js";
+import { sameThreadEngineService, startEngineService, type EngineService } from "../program/engine-service.cjs";
 import { ProviderRegistry } from "../providers/registry.js";
 import type { BuiltinHost } from "../providers/builtin.js";
 import { requiredPlugins, type RequiredPlugin } from "../providers/required-plugins.js";

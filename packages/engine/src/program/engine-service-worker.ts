@@ -9,12 +9,20 @@ import { createRequire } from "node:module";
 import { parentPort } from "node:worker_threads";
 import { GrpcStatus } from "../rpc/grpc-status.js";
 import { startUnaryServer, UnaryCallError, type UnaryMethod } from "../rpc/unary-server.js";
-import { unmetPulumiVersion } from "./version-range.js";
-import type { EngineServiceMessage, EngineServiceRequest } from "./engine-service.js";
+import { DEBUG_SEVERITY, logSeverity } from "./log-severity.js";
+import type { EngineServiceMessage, EngineServiceRequest } from "./engine-service.cjs";
 
-// Only the messages this service needs: rpc/proto.ts loads them all, which would slow the thread's start.
+type EnginePb = typeof import("@pulumi/pulumi/proto/engine_pb.js");
+type VersionRange = typeof import("./version-range.js");
+
+// The program starts only once this thread is listening (it is given the address), and makes its
+// first call hundreds of milliseconds later: the generated messages and semver load in between.
+// Only the messages this service needs: rpc/proto.ts loads them all.
 const require = createRequire(import.meta.url);
-const enginePb: typeof import("@pulumi/pulumi/proto/engine_pb.js") = require("@pulumi/pulumi/proto/engine_pb.js");
+let enginePbLoaded: EnginePb | undefined;
+const enginePb = (): EnginePb => (enginePbLoaded ??= require("@pulumi/pulumi/proto/engine_pb.js") as EnginePb);
+let versionRange: Promise<VersionRange> | undefined;
+const loadVersionRange = () => (versionRange ??= import("./version-range.js"));
 
 const port = parentPort!;
 const post = (message: EngineServiceMessage) => port.postMessage(message);
@@ -25,28 +33,30 @@ const methods = new Map<string, UnaryMethod>([
   [
     "/pulumirpc.Engine/Log",
     (bytes) => {
-      const r = enginePb.LogRequest.deserializeBinary(bytes);
+      // Most logs are debug logs, answered without decoding them (see log-severity.ts).
+      if (logSeverity(bytes) === DEBUG_SEVERITY) return EMPTY;
+      const r = enginePb().LogRequest.deserializeBinary(bytes);
       const severity = r.getSeverity();
-      if (severity !== enginePb.LogSeverity.DEBUG) {
+      if (severity !== DEBUG_SEVERITY) {
         post({ kind: "log", severity, message: r.getMessage(), urn: r.getUrn(), streamId: r.getStreamid(), ephemeral: r.getEphemeral() });
       }
       return EMPTY;
     },
   ],
-  ["/pulumirpc.Engine/GetRootResource", () => new enginePb.GetRootResourceResponse().setUrn(root).serializeBinary()],
+  ["/pulumirpc.Engine/GetRootResource", () => new (enginePb().GetRootResourceResponse)().setUrn(root).serializeBinary()],
   [
     "/pulumirpc.Engine/SetRootResource",
     (bytes) => {
-      root = enginePb.SetRootResourceRequest.deserializeBinary(bytes).getUrn();
+      root = enginePb().SetRootResourceRequest.deserializeBinary(bytes).getUrn();
       post({ kind: "root", urn: root });
       return EMPTY;
     },
   ],
   [
     "/pulumirpc.Engine/RequirePulumiVersion",
-    (bytes) => {
-      const range = enginePb.RequirePulumiVersionRequest.deserializeBinary(bytes).getPulumiVersionRange();
-      const unmet = unmetPulumiVersion(range);
+    async (bytes) => {
+      const range = enginePb().RequirePulumiVersionRequest.deserializeBinary(bytes).getPulumiVersionRange();
+      const unmet = (await loadVersionRange()).unmetPulumiVersion(range);
       if (unmet) throw new UnaryCallError(GrpcStatus.UNKNOWN, unmet);
       return EMPTY;
     },
@@ -61,6 +71,10 @@ startUnaryServer(methods, { maxMessageBytes: 400 * 1024 * 1024 }).then(
       else if (request.kind === "close") void server.close(2000).then(() => port.close());
     });
     post({ kind: "ready", address: server.address });
+    setImmediate(() => {
+      enginePb();
+      void loadVersionRange();
+    });
   },
   (err: unknown) => post({ kind: "failed", message: err instanceof Error ? err.message : String(err) }),
 );

@@ -196,7 +196,7 @@ export async function startMonitor(handler: MonitorHandler | Promise<MonitorHand
         return new emptyPb.Empty();
       }),
     ],
-    // The Engine service, for when its own thread cannot start (engine-service.ts).
+    // The Engine service, for when its own thread cannot start (engine-service.cts).
     [
       ENGINE + "Log",
       method(enginePb.LogRequest, async (r) => {

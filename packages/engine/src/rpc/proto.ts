@@ -1,24 +1,12 @@
 /**
- * The Pulumi protocol's generated messages, as shipped inside `@pulumi/pulumi/proto` (CommonJS).
+ * The Pulumi protocol's generated messages, as shipped inside `@pulumi/pulumi/proto` (CommonJS,
+ * required by rpc/generated.cts).
  * Using the SDK's own classes keeps us byte-compatible with the programs and providers we talk to.
  * The generated service modules (`*_grpc_pb.js`) are not loaded: they load grpc-js, and the engine
  * carries its calls over rpc/unary-server.ts and rpc/unary-client.ts.
  */
-import { createRequire } from "node:module";
-
-const require = createRequire(import.meta.url);
-
-export const resourcePb: typeof import("@pulumi/pulumi/proto/resource_pb.js") = require("@pulumi/pulumi/proto/resource_pb.js");
-export const enginePb: typeof import("@pulumi/pulumi/proto/engine_pb.js") = require("@pulumi/pulumi/proto/engine_pb.js");
-export const providerPb: typeof import("@pulumi/pulumi/proto/provider_pb.js") = require("@pulumi/pulumi/proto/provider_pb.js");
-export const languagePb: typeof import("@pulumi/pulumi/proto/language_pb.js") = require("@pulumi/pulumi/proto/language_pb.js");
-export const pluginPb: typeof import("@pulumi/pulumi/proto/plugin_pb.js") = require("@pulumi/pulumi/proto/plugin_pb.js");
-export const aliasPb: typeof import("@pulumi/pulumi/proto/alias_pb.js") = require("@pulumi/pulumi/proto/alias_pb.js");
-export const errorsPb: typeof import("@pulumi/pulumi/proto/errors_pb.js") = require("@pulumi/pulumi/proto/errors_pb.js");
-export const structPb: typeof import("google-protobuf/google/protobuf/struct_pb.js") = require("google-protobuf/google/protobuf/struct_pb.js");
-export const emptyPb: typeof import("google-protobuf/google/protobuf/empty_pb.js") = require("google-protobuf/google/protobuf/empty_pb.js");
-export const anyPb: typeof import("google-protobuf/google/protobuf/any_pb.js") = require("google-protobuf/google/protobuf/any_pb.js");
-export const statusPb: typeof import("@pulumi/pulumi/proto/status_pb.js") = require("@pulumi/pulumi/proto/status_pb.js");
+export { resourcePb, enginePb, providerPb, languagePb, pluginPb, aliasPb, errorsPb, statusPb, structPb, emptyPb, anyPb } from "./generated.cjs";
+import { structPb } from "./generated.cjs";
 
 export type Struct = import("google-protobuf/google/protobuf/struct_pb.js").Struct;
 

@@ -2,7 +2,11 @@
  * Starts the Engine service worker (engine-service-worker.ts) and relays what it forwards to the
  * monitor's handler. When no worker can start, the monitor's own Engine service stands in
  * (`sameThreadEngineService`).
+ *
+ * CommonJS, so that one instance serves the engine in any form and the CLI: the CLI preboots the
+ * worker from here before the engine's modules (or its bundle, which leaves this module out) load.
  */
+import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { LogSeverity, MonitorHandler } from "./monitor.js";
 
@@ -57,7 +61,7 @@ export function prebootEngineService(): void {
 function bootWorker(): BootingWorker | undefined {
   let worker: Worker;
   try {
-    worker = new Worker(new URL("./engine-service-worker.js", import.meta.url));
+    worker = new Worker(join(__dirname, "engine-service-worker.js"));
   } catch {
     return undefined;
   }
