@@ -176,6 +176,11 @@ async function floor(p, dryRun) {
 
 const stateBytes = (b) => (b ? b.checkpoint + b.journal : NaN);
 const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 const mb = (n) => `${(n / 1e6).toFixed(2)} MB`;
 
 console.log(`# Stackyard engine bench (node ${process.version}); do-nothing plugin provider, chain of links with ${FANOUT - 1} leaves each, --parallel ${PARALLEL}${runs > 1 ? `; fastest of ${runs} runs` : ""}; CLI from ${repo}`);
@@ -186,6 +191,7 @@ for (const n of sizes) {
     const p = makeProject(root, n);
     const fastest = (a, b) => (a === undefined || b.seconds < a.seconds ? b : a);
     let floorUp, floorPreview, up, preview, destroy;
+    const paired = { up: [], preview: [] };
     await cli(p, "init", ["stack", "init", "dev"]);
     for (let i = 0; i < runs; i++) {
       const run = {};
@@ -196,6 +202,8 @@ for (const n of sizes) {
       up = fastest(up, (run.up = await cli(p, "up", ["up", "--yes", "--skip-preview", "--color", "never"], { profile })));
       preview = fastest(preview, (run.preview = await cli(p, "preview", ["preview", "--color", "never", "--expect-no-changes"], { profile })));
       destroy = fastest(destroy, (run.destroy = await cli(p, "destroy", ["destroy", "--yes", "--skip-preview", "--color", "never"], { profile })));
+      paired.up.push(run.up.seconds / run.floorUp.seconds);
+      paired.preview.push(run.preview.seconds / run.floorPreview.seconds);
       if (each) console.log(`run ${i + 1} of N = ${n}: ${Object.entries(run).map(([what, r]) => `${what} ${fmt(r.seconds)} s`).join(", ")}${profile && cpuProfDir ? " (CLI profiled)" : ""}`);
     }
     const r = { n, floorUp, floorPreview, up, preview, destroy };
@@ -211,6 +219,9 @@ for (const n of sizes) {
     line("up", up, floorUp);
     line("preview", preview, floorPreview);
     line("destroy", destroy);
+    // Each run measures the floor just before the CLI, so a run's own ratio is the least exposed to
+    // the machine getting slower or faster between runs; the median shows where most runs land.
+    if (runs > 2) console.log(`median of each run's ratio to its own floor: up ${fmt(median(paired.up))}x, preview ${fmt(median(paired.preview))}x (${runs} runs)`);
     for (const [name, m] of [["up", up], ["destroy", destroy]]) {
       const b = m.bytes;
       console.log(`state bytes written by ${name}: ${mb(stateBytes(b))} (checkpoint ${mb(b.checkpoint)} + journal ${mb(b.journal)}; ${fmt(stateBytes(b) / n, 0)} B/res), plus history ${mb(b.history)}, backups ${mb(b.backup)}`);
