@@ -20,6 +20,7 @@ import * as esbuild from "esbuild";
 const cliRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outDir = join(cliRoot, "dist", "bundle");
 const outFile = join(outDir, "cli.cjs");
+const engineOutFile = join(outDir, "engine.cjs");
 
 const BUNDLED_PACKAGES = /^(commander|yaml|semver)(\/|$)/;
 /** Heavy entry points of our packages, loaded on demand through importModule(). */
@@ -54,24 +55,20 @@ const placement = {
   },
 };
 
+/** What both bundles are: one CommonJS file each, run by Node 20 through `vm.Script`. */
+const commonJsBundle = { bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "warning" };
+
 await esbuild.build({
+  ...commonJsBundle,
   entryPoints: [join(cliRoot, "dist", "main.js")],
   outfile: outFile,
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node20",
   plugins: [placement],
-  logLevel: "warning",
 });
 
 await esbuild.build({
+  ...commonJsBundle,
   entryPoints: [join(cliRoot, "..", "engine", "dist", "index.js")],
-  outfile: join(outDir, "engine.cjs"),
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node20",
+  outfile: engineOutFile,
   plugins: [
     {
       name: "stackyard-engine-placement",
@@ -92,14 +89,13 @@ await esbuild.build({
       },
     },
   ],
-  logLevel: "warning",
 });
 
 // Each cache is made with every function compiled (not only those one command happens to run), so
 // that all commands start from it. V8 rejects it if the bundle or Node changes; then the launcher
 // compiles as usual. The flag goes back before the cache is written, because V8 stamps a cache with
 // the flags in force and rejects it under others.
-for (const file of [outFile, join(outDir, "engine.cjs")]) {
+for (const file of [outFile, engineOutFile]) {
   setFlagsFromString("--no-lazy");
   const script = new Script(Module.wrap(readFileSync(file, "utf8")), { filename: file });
   setFlagsFromString("--lazy");

@@ -105,7 +105,6 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
   const engineLoading = importEngine<Engine>();
   // Awaited (and its failure reported) only if the operation gets as far as running.
   engineLoading.catch(() => undefined);
-  const loadEngine = () => engineLoading;
   let prelaunch: Promise<Prelaunch | undefined> | undefined;
   try {
     const inputs = await prepareOperation(
@@ -114,12 +113,11 @@ export async function runStackOperation(cmd: Command, flags: OperationFlags, op:
       {
         withProgram: op.withProgram,
         whileUnlocking: (stack) => {
-          const engine = loadEngine();
-          if (op.withProgram && !flags.client) prelaunch = prelaunchProgram(stack, op, engine).catch(() => undefined);
+          if (op.withProgram && !flags.client) prelaunch = prelaunchProgram(stack, op, engineLoading).catch(() => undefined);
         },
       },
     );
-    return await runPrepared(cmd, flags, op, inputs, loadEngine, prelaunch);
+    return await runPrepared(cmd, flags, op, inputs, engineLoading, prelaunch);
   } finally {
     // Not taken by the operation (it failed to begin): stop the program before any of its code runs.
     await (await prelaunch)?.abandon();
@@ -152,7 +150,7 @@ async function runPrepared(
   flags: OperationFlags,
   op: StackOperation,
   inputs: OperationInputs,
-  loadEngine: () => Promise<Engine>,
+  engineLoading: Promise<Engine>,
   prelaunch: Promise<Prelaunch | undefined> | undefined,
 ): Promise<OperationOutcome> {
   const { stack, ctx } = inputs;
@@ -313,7 +311,7 @@ async function runPrepared(
 
   let result: OperationResult;
   try {
-    const { runOperation } = await loadEngine();
+    const { runOperation } = await engineLoading;
     result = await runOperation(request, await prelaunch);
   } catch (err) {
     // The engine reports its own failures through events; this is a bug or an environment problem.

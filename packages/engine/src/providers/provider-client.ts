@@ -7,6 +7,7 @@ import { GrpcStatus } from "../rpc/grpc-status.js";
 import { emptyPb, fromStruct, pluginPb, providerPb, statusPb, toStruct, type Message, type MessageClass, type PropertyObject } from "../rpc/proto.js";
 import { GrpcCallError, UnaryClient } from "../rpc/unary-client.js";
 import { remarkSecretOutputs, unwrapSecretsInMap } from "../properties/values.js";
+
 export interface CheckFailure {
   property: string;
   reason: string;

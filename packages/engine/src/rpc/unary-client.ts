@@ -16,7 +16,7 @@
  */
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from "node:http2";
 import { GrpcStatus, statusName } from "./grpc-status.js";
-import { frameMessage, percentDecode, PREFIX_BYTES, unframeMessage } from "./wire.js";
+import { BodyCollector, frameMessage, percentDecode, unframeMessage } from "./wire.js";
 
 /** A call that ended with a status other than OK. */
 export class GrpcCallError extends Error {
@@ -155,13 +155,13 @@ class ResponseReader {
   private grpcStatus: number | undefined;
   private grpcMessage = "";
   private statusDetails: Uint8Array | undefined;
-  private readonly chunks: Buffer[] = [];
-  private received = 0;
-  private tooLarge = false;
+  private readonly body: BodyCollector;
   private cancelled = false;
   private error: Error | undefined;
 
-  constructor(private readonly maxMessageBytes: number) {}
+  constructor(maxMessageBytes: number) {
+    this.body = new BodyCollector(maxMessageBytes);
+  }
 
   onHeaders(headers: IncomingHttpHeaders): void {
     this.httpStatus = Number(headers[":status"] ?? 0);
@@ -178,15 +178,7 @@ class ResponseReader {
 
   /** False when the response outgrew the limit (the caller then cancels the stream). */
   onData(chunk: Buffer): boolean {
-    if (this.tooLarge) return false;
-    this.received += chunk.length;
-    if (this.received > this.maxMessageBytes + PREFIX_BYTES) {
-      this.tooLarge = true;
-      this.chunks.length = 0;
-      return false;
-    }
-    this.chunks.push(chunk);
-    return true;
+    return this.body.add(chunk);
   }
 
   onError(err: Error): void {
@@ -200,13 +192,12 @@ class ResponseReader {
   /** `lostConnectionTo`: the peer's address, when the connection itself went away (a plugin that exited). */
   finish(rstCode: number | undefined, lostConnectionTo: string | undefined): Uint8Array | GrpcCallError {
     if (this.cancelled) return new GrpcCallError(GrpcStatus.CANCELLED, "Cancelled on client", undefined);
-    if (this.tooLarge) {
-      return new GrpcCallError(GrpcStatus.RESOURCE_EXHAUSTED, `Received message larger than max (${this.received - PREFIX_BYTES} vs. ${this.maxMessageBytes})`, undefined);
+    if (this.body.tooLarge) {
+      return new GrpcCallError(GrpcStatus.RESOURCE_EXHAUSTED, `Received message larger than max (${this.body.messageBytes} vs. ${this.body.maxMessageBytes})`, undefined);
     }
     if (this.grpcStatus === undefined) return this.withoutStatus(rstCode, lostConnectionTo);
     if (this.grpcStatus !== GrpcStatus.OK) return new GrpcCallError(this.grpcStatus, this.grpcMessage, this.statusDetails);
-    const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.received);
-    const message = unframeMessage(body);
+    const message = unframeMessage(this.body.body());
     if (message === "none") return new GrpcCallError(GrpcStatus.UNIMPLEMENTED, "the server answered a unary call without a message", undefined);
     if (message === "compressed") return new GrpcCallError(GrpcStatus.INTERNAL, "the server sent a compressed message, which was not asked for", undefined);
     if (message === "not-one") return new GrpcCallError(GrpcStatus.INTERNAL, "the server answered a unary call with other than one message", undefined);

@@ -16,7 +16,7 @@
  */
 import { createServer, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { GrpcStatus } from "./grpc-status.js";
-import { frameMessage, percentEncode, PREFIX_BYTES, unframeMessage } from "./wire.js";
+import { BodyCollector, frameMessage, percentEncode, unframeMessage } from "./wire.js";
 
 /** Thrown by a method to answer with a status other than UNKNOWN. */
 export class UnaryCallError extends Error {
@@ -91,23 +91,14 @@ function serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, methods:
     finishWithStatus(stream, GrpcStatus.UNIMPLEMENTED, `unknown method ${path}`);
     return;
   }
-  const chunks: Buffer[] = [];
-  let received = 0;
-  let refused = false;
+  const collector = new BodyCollector(maxMessageBytes);
   stream.on("data", (chunk: Buffer) => {
-    if (refused) return;
-    received += chunk.length;
-    if (received > maxMessageBytes + PREFIX_BYTES) {
-      refused = true;
-      finishWithStatus(stream, GrpcStatus.RESOURCE_EXHAUSTED, `received message larger than max (${received - PREFIX_BYTES} vs. ${maxMessageBytes})`);
-      return;
-    }
-    chunks.push(chunk);
+    // Answered at the first chunk over the limit; later ones find the answer sent.
+    if (!collector.add(chunk)) finishWithStatus(stream, GrpcStatus.RESOURCE_EXHAUSTED, `received message larger than max (${collector.messageBytes} vs. ${maxMessageBytes})`);
   });
   stream.on("end", () => {
-    if (refused) return;
-    const frame = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
-    const request = unframeMessage(frame);
+    if (collector.tooLarge) return;
+    const request = unframeMessage(collector.body());
     if (request === "compressed") {
       finishWithStatus(stream, GrpcStatus.UNIMPLEMENTED, "compressed messages are not supported");
       return;

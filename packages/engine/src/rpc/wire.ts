@@ -1,6 +1,6 @@
 /**
  * What both ends of a unary gRPC call put on the wire (rpc/unary-server.ts, rpc/unary-client.ts):
- * the length-prefixed message and the percent-encoding of grpc-message.
+ * the length-prefixed message, read under a size limit, and the percent-encoding of grpc-message.
  */
 
 /** A message's prefix: one compressed-flag byte, then its length as a big-endian uint32. */
@@ -25,6 +25,39 @@ export function unframeMessage(body: Buffer): Buffer | "none" | "compressed" | "
   if (body[0] !== 0) return "compressed";
   if (body.readUInt32BE(1) !== body.length - PREFIX_BYTES) return "not-one";
   return body.subarray(PREFIX_BYTES);
+}
+
+/** A call's body as its chunks arrive, up to one message of `maxMessageBytes`. */
+export class BodyCollector {
+  private readonly chunks: Buffer[] = [];
+  private received = 0;
+
+  constructor(readonly maxMessageBytes: number) {}
+
+  /** False once the body has outgrown the limit: what came so far is dropped, and nothing after is counted. */
+  add(chunk: Buffer): boolean {
+    if (this.tooLarge) return false;
+    this.received += chunk.length;
+    if (this.tooLarge) {
+      this.chunks.length = 0;
+      return false;
+    }
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  get tooLarge(): boolean {
+    return this.received > this.maxMessageBytes + PREFIX_BYTES;
+  }
+
+  /** The bytes received beyond the prefix, as the limit's error reports them. */
+  get messageBytes(): number {
+    return this.received - PREFIX_BYTES;
+  }
+
+  body(): Buffer {
+    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.received);
+  }
 }
 
 /** grpc-message's encoding: printable ASCII except '%' as is, every other UTF-8 byte as %XX. */
