@@ -8,7 +8,8 @@
 import { createRequire } from "node:module";
 import { parentPort } from "node:worker_threads";
 import { GrpcStatus } from "../rpc/grpc-status.js";
-import { startUnaryServer, UnaryCallError, type UnaryMethod } from "../rpc/unary-server.js";
+import { startDirectUnaryServer } from "../rpc/direct-unary-server.js";
+import { UnaryCallError, type UnaryMethod } from "../rpc/unary-call.js";
 import { DEBUG_SEVERITY, logSeverity } from "./log-severity.js";
 import type { EngineServiceMessage, EngineServiceRequest } from "./engine-service.cjs";
 
@@ -63,7 +64,7 @@ const methods = new Map<string, UnaryMethod>([
   ],
 ]);
 
-startUnaryServer(methods, { maxMessageBytes: 400 * 1024 * 1024 }).then(
+startDirectUnaryServer(methods, { maxMessageBytes: 400 * 1024 * 1024 }).then(
   (server) => {
     port.on("message", (request: EngineServiceRequest) => {
       // Messages to the main thread keep their order, so this answer follows every log posted before it.

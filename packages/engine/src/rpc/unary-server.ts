@@ -1,14 +1,12 @@
 /**
  * A gRPC server for unary methods on Node's own HTTP/2 server: the engine serves the program's
- * ResourceMonitor and Engine services with it (every method of both is unary).
+ * ResourceMonitor with it (every method is unary), and the Engine service when its thread cannot
+ * start. The Engine service's thread uses direct-unary-server.ts, which answers a call for less.
  *
  * Why not grpc-js: programs and the engine share the machine's cores, so every millisecond of CPU
  * the engine spends per call is taken from the program, whose own work is the floor of an update.
  * grpc-js's server spends about 0.23 ms of CPU per call on this machine, this one about 0.14 ms.
- * The Node SDK's log calls make it matter most: it sends them one at a time, each waiting for the
- * previous answer, and the program cannot exit before that chain has drained (3,000 calls at 1,000
- * resources; the floor program of bench/engine finishes registering at 3.9 s and its logs at
- * 5.4 s). The client side is unary-client.ts, for a like reason.
+ * The client side is unary-client.ts, for a like reason.
  *
  * What it implements is what unary calls need: length-prefixed uncompressed messages, status in
  * trailers (percent-encoded message), trailers-only answers for errors, UNIMPLEMENTED for unknown
@@ -16,35 +14,10 @@
  */
 import { createServer, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { GrpcStatus } from "./grpc-status.js";
-import { BodyCollector, frameMessage, percentEncode, unframeMessage } from "./wire.js";
+import { answerCall, listenOnLoopback, type UnaryMethod, type UnaryServer, type UnaryServerOptions } from "./unary-call.js";
+import { BodyCollector, frameMessage, percentEncode } from "./wire.js";
 
-/** Thrown by a method to answer with a status other than UNKNOWN. */
-export class UnaryCallError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/**
- * One unary method: the request's serialized message in, the response's out, now or later. A throw
- * or rejection answers with its UnaryCallError code, or UNKNOWN, and its message.
- */
-export type UnaryMethod = (request: Uint8Array) => Uint8Array | Promise<Uint8Array>;
-
-export interface UnaryServerOptions {
-  /** Largest request message accepted, in bytes. */
-  maxMessageBytes: number;
-}
-
-export interface UnaryServer {
-  /** host:port, as a gRPC client dials it. */
-  readonly address: string;
-  /** Stops accepting; asks open connections to finish, and cuts them after `graceMs`. */
-  close(graceMs: number): Promise<void>;
-}
+export { UnaryCallError, type UnaryMethod, type UnaryServer, type UnaryServerOptions } from "./unary-call.js";
 
 /** `methods` is keyed by the gRPC path, e.g. "/pulumirpc.Engine/Log". */
 export function startUnaryServer(methods: ReadonlyMap<string, UnaryMethod>, options: UnaryServerOptions): Promise<UnaryServer> {
@@ -58,24 +31,7 @@ export function startUnaryServer(methods: ReadonlyMap<string, UnaryMethod>, opti
   });
   server.on("stream", (stream, headers) => serve(stream, headers, methods, options.maxMessageBytes));
 
-  const close = (graceMs: number) =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const session of sessions) session.close();
-      setTimeout(() => {
-        for (const session of sessions) session.destroy();
-      }, graceMs).unref();
-    });
-
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      const bound = server.address();
-      const port = typeof bound === "object" && bound ? bound.port : 0;
-      resolve({ address: `127.0.0.1:${port}`, close });
-    });
-  });
+  return listenOnLoopback(server, sessions);
 }
 
 function serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, methods: ReadonlyMap<string, UnaryMethod>, maxMessageBytes: number): void {
@@ -94,35 +50,15 @@ function serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, methods:
   const collector = new BodyCollector(maxMessageBytes);
   stream.on("data", (chunk: Buffer) => {
     // Answered at the first chunk over the limit; later ones find the answer sent.
-    if (!collector.add(chunk)) finishWithStatus(stream, GrpcStatus.RESOURCE_EXHAUSTED, `received message larger than max (${collector.messageBytes} vs. ${maxMessageBytes})`);
+    if (!collector.add(chunk)) finishWithStatus(stream, GrpcStatus.RESOURCE_EXHAUSTED, collector.tooLargeMessage());
   });
   stream.on("end", () => {
     if (collector.tooLarge) return;
-    const request = unframeMessage(collector.body());
-    if (request === "compressed") {
-      finishWithStatus(stream, GrpcStatus.UNIMPLEMENTED, "compressed messages are not supported");
-      return;
-    }
-    if (typeof request === "string") {
-      finishWithStatus(stream, GrpcStatus.INTERNAL, "a unary request must carry exactly one message");
-      return;
-    }
-    let response: Uint8Array | Promise<Uint8Array>;
-    try {
-      response = method(request);
-    } catch (err) {
-      failWith(stream, err);
-      return;
-    }
-    // Synchronous answers skip the promise machinery: the Engine service's log calls are most calls.
-    if (response instanceof Uint8Array) respondWith(stream, response);
-    else response.then((message) => respondWith(stream, message), (err: unknown) => failWith(stream, err));
+    answerCall(method, collector.body(), {
+      message: (message) => respondWith(stream, message),
+      status: (code, message) => finishWithStatus(stream, code, message),
+    });
   });
-}
-
-function failWith(stream: ServerHttp2Stream, err: unknown): void {
-  if (err instanceof UnaryCallError) finishWithStatus(stream, err.code, err.message);
-  else finishWithStatus(stream, GrpcStatus.UNKNOWN, err instanceof Error ? err.message : String(err));
 }
 
 function respondWith(stream: ServerHttp2Stream, message: Uint8Array): void {

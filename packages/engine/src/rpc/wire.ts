@@ -55,6 +55,11 @@ export class BodyCollector {
     return this.received - PREFIX_BYTES;
   }
 
+  /** The error a call over the limit is answered with. */
+  tooLargeMessage(): string {
+    return `received message larger than max (${this.messageBytes} vs. ${this.maxMessageBytes})`;
+  }
+
   body(): Buffer {
     return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.received);
   }
