@@ -1,7 +1,8 @@
 // Builds, then runs every compiled test file with Node's test runner.
 // Usage: npm test [-- <substring filter on test file paths>]
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -35,5 +36,9 @@ if (selected.length === 0) {
   console.error("no test files matched");
   process.exit(1);
 }
-const run = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...selected], { cwd: root, stdio: "inherit" });
+// Tests, and the Automation API's inline workspaces (mkdtemp, never removed), make their temp
+// directories under one of the run's own, removed when the run ends.
+const runTmp = mkdtempSync(join(tmpdir(), "stackyard-test-"));
+const run = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...selected], { cwd: root, stdio: "inherit", env: { ...process.env, TMPDIR: runTmp } });
+rmSync(runTmp, { recursive: true, force: true });
 process.exit(run.status ?? 1);

@@ -4,7 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,8 +12,9 @@ import { LocalWorkspace, PulumiCommand, StackAlreadyExistsError, StackNotFoundEr
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
 
-test("Automation API against the Stackyard CLI (no up)", async () => {
+test("Automation API against the Stackyard CLI (no up)", async (t) => {
   const root = mkdtempSync(join(tmpdir(), "sy-auto-"));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
   const workDir = join(root, "proj");
   mkdirSync(workDir);
   mkdirSync(join(root, "state"));
