@@ -4,7 +4,8 @@
  */
 import { GrpcStatus } from "../rpc/grpc-status.js";
 import { emptyPb, enginePb, fromStruct, providerPb, resourcePb, toStruct, type Message, type MessageClass, type PropertyObject } from "../rpc/proto.js";
-import { startUnaryServer, UnaryCallError, type UnaryMethod } from "../rpc/unary-server.js";
+import { UnaryCallError, type UnaryMethod } from "../rpc/unary-call.js";
+import { startUnaryServer } from "../rpc/unary-server.js";
 import { decodeRegistration, type RegistrationGoal } from "./registration.js";
 import { unmetPulumiVersion } from "./version-range.js";
 

@@ -41,7 +41,7 @@ export interface CallReply {
   status(code: number, message: string): void;
 }
 
-/** Runs `method` on a call's whole body and replies; as both transports do. */
+/** Runs `method` on a call's whole body and sends the outcome through `reply`. */
 export function answerCall(method: UnaryMethod, body: Buffer, reply: CallReply): void {
   const request = unframeMessage(body);
   if (request === "compressed") {

@@ -17,8 +17,6 @@ import { GrpcStatus } from "./grpc-status.js";
 import { answerCall, listenOnLoopback, type UnaryMethod, type UnaryServer, type UnaryServerOptions } from "./unary-call.js";
 import { BodyCollector, frameMessage, percentEncode } from "./wire.js";
 
-export { UnaryCallError, type UnaryMethod, type UnaryServer, type UnaryServerOptions } from "./unary-call.js";
-
 /** `methods` is keyed by the gRPC path, e.g. "/pulumirpc.Engine/Log". */
 export function startUnaryServer(methods: ReadonlyMap<string, UnaryMethod>, options: UnaryServerOptions): Promise<UnaryServer> {
   const server = createServer();

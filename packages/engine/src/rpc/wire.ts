@@ -1,6 +1,7 @@
 /**
- * What both ends of a unary gRPC call put on the wire (rpc/unary-server.ts, rpc/unary-client.ts):
- * the length-prefixed message, read under a size limit, and the percent-encoding of grpc-message.
+ * What both ends of a unary gRPC call put on the wire (both servers, through rpc/unary-call.ts, and
+ * rpc/unary-client.ts): the length-prefixed message, read under a size limit, and the
+ * percent-encoding of grpc-message.
  */
 
 /** A message's prefix: one compressed-flag byte, then its length as a big-endian uint32. */
